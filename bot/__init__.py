@@ -1,0 +1,1 @@
+"""Shells around the conversation: the `mitsprache` CLI, the terminal chat, and (later) Telegram."""

@@ -1,0 +1,92 @@
+"""The conversation in a terminal: numbered options, works with piped stdin; state lives in the DB."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.turns import Conversations
+from dialogs.i18n import Translator
+from dialogs.messages import Button, Command, Input, Outcome, Press, Start, Text
+
+CHANNEL = "terminal"
+
+
+def parse(line: str, buttons: Sequence[Button], seq: int) -> Input:
+    """A typed line: "/command", the number of an option, or text for the engine to judge."""
+    text = line.strip()
+    if text.startswith("/") and len(text) > 1:
+        return Command(text[1:].split()[0].lower())
+    if text.isdecimal():
+        number = int(text)
+        if 1 <= number <= len(buttons):
+            button = buttons[number - 1]
+            return Press(seq, button.action, button.arg)
+    return Text(line.rstrip("\r\n"))
+
+
+def render(outcome: Outcome, out: TextIO) -> list[Button]:
+    """Print the replies; returns the buttons in the order of their numbers."""
+    numbered: list[Button] = []
+    for reply in outcome.replies:
+        out.write("\n" + reply.text + "\n")
+        for row in reply.buttons:
+            cells = []
+            for button in row:
+                numbered.append(button)
+                cells.append(f"[{len(numbered)}] {button.label}")
+            short = all(len(b.label) <= 14 for b in row)
+            if short:
+                out.write("  " + "   ".join(cells) + "\n")
+            else:
+                out.writelines(f"  {cell}\n" for cell in cells)
+    out.flush()
+    return numbered
+
+
+async def chat(
+    conversations: Conversations,
+    person_id: str,
+    locale: str,
+    t: Translator,
+    stdin: TextIO,
+    stdout: TextIO,
+) -> None:
+    """Runs until end of input. Every turn is saved before the next line is read."""
+    person = conversations.person(CHANNEL, person_id)
+    outcome = await conversations.handle(person, Start(), locale)
+    buttons = render(outcome, stdout)
+    lines = _read_lines(stdin)
+    while True:
+        stdout.write("> ")
+        stdout.flush()
+        line = await lines.get()
+        if line == "":
+            break
+        seq = outcome.state.seq if outcome.state is not None else 0
+        outcome = await conversations.handle(person, parse(line, buttons, seq), locale)
+        buttons = render(outcome, stdout)
+    stdout.write("\n" + goodbye(t) + "\n")
+    stdout.flush()
+
+
+def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
+    """Lines from stdin via a daemon thread, so Ctrl-C never waits for a blocked read; "" is EOF."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        while True:
+            line = stdin.readline()
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+            if line == "":
+                return
+
+    threading.Thread(target=pump, name="stdin", daemon=True).start()
+    return queue
+
+
+def goodbye(t: Translator) -> str:
+    return t._("Auf Wiedersehen! Ihr Stand ist gespeichert. Mit „mitsprache chat“ geht es weiter.")

@@ -1,0 +1,60 @@
+"""One turn of a person's conversation: load state, run the engine, persist, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogs.engine import Engine
+from dialogs.i18n import Translator
+from dialogs.messages import Input, Outcome
+from storage.conversations import ConversationRepository, StaleState
+from storage.pseudonym import pseudonym
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+class Conversations:
+    """Shared by every shell: a messenger only turns its updates into `Input`s and renders replies."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: async_sessionmaker[AsyncSession],
+        key: bytes,
+        translators: Callable[[str], Translator],
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.key = key
+        self.translators = translators
+
+    def person(self, channel: str, user_id: str | int) -> str:
+        return pseudonym(self.key, channel, user_id)
+
+    async def handle(self, person: str, inp: Input, locale: str) -> Outcome:
+        """`locale` is used only while the person has no stored state (before consent)."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self._attempt(person, inp, locale)
+            except (StaleState, IntegrityError):
+                # A concurrent update for the same person won; rerun on the fresh state, where
+                # a repeated button press is recognised as stale and stores nothing twice.
+                log.info("concurrent update, retrying (attempt %d)", attempt)
+        raise RuntimeError("could not apply the update after repeated concurrent changes")
+
+    async def _attempt(self, person: str, inp: Input, locale: str) -> Outcome:
+        async with self.sessions() as session, session.begin():
+            repo = ConversationRepository(session)
+            stored = await repo.load(person)
+            state = stored.state if stored else None
+            t = self.translators(state.locale if state else locale)
+            outcome = self.engine.handle(state, inp, t)
+            if outcome.state is not None:
+                await repo.apply(person, outcome.events)
+                await repo.save(person, outcome.state, stored.version if stored else None)
+            return outcome

@@ -1,0 +1,274 @@
+"""Questionnaire definitions: the data model and the strict loader for the YAML files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
+
+# The nine Handlungsfelder in their official order (PRODUCT.md).
+FIELD_IDS: tuple[str, ...] = (
+    "ankommen",
+    "wohnen",
+    "gesundheit",
+    "familie",
+    "arbeit",
+    "hochschule",
+    "sozialraum",
+    "partizipation",
+    "demokratie",
+)
+# The common "about you" block: the only demographic data, asked once.
+ABOUT_ID = "about"
+NO_ANSWER = "no_answer"
+YES, NO = "ja", "nein"
+SCALE_VALUES = (1, 2, 3, 4, 5)
+DEFAULT_TEXT_LIMIT = 1000
+MAX_TEXT_LIMIT = 4000
+
+QuestionType = Literal["single", "multi", "scale", "yesno", "text"]
+AnswerValue = str | int | list[str]
+
+_QUESTION_ID = r"^[a-z][a-z0-9_]{0,23}$"
+_OPTION_ID = r"^[a-z][a-z0-9_]{0,19}$"
+_ONLY_FOR: dict[str, set[QuestionType]] = {
+    "options": {"single", "multi"},
+    "min": {"multi"},
+    "max": {"multi"},
+    "low": {"scale"},
+    "high": {"scale"},
+    "max_length": {"text"},
+    "no_answer": {"single", "multi", "scale", "yesno"},
+}
+
+
+class DefinitionError(ValueError):
+    """A questionnaire file is invalid; the message names the file and the question."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Option(_Strict):
+    id: Annotated[str, Field(pattern=_OPTION_ID)]
+    label: Annotated[str, Field(min_length=1, max_length=60)]
+    # Multiple choice only: an option like "Nichts davon" that cannot be combined with others.
+    exclusive: bool = False
+
+
+class ShowIf(_Strict):
+    question: Annotated[str, Field(pattern=_QUESTION_ID)]
+    any_of: Annotated[list[str | int], Field(min_length=1)]
+
+
+class Question(_Strict):
+    id: Annotated[str, Field(pattern=_QUESTION_ID)]
+    type: QuestionType
+    text: Annotated[str, Field(min_length=1, max_length=1000)]
+    optional: bool = False
+    no_answer: bool | None = None
+    options: list[Option] | None = None
+    min: int | None = None
+    max: int | None = None
+    low: str | None = None
+    high: str | None = None
+    max_length: int | None = None
+    show_if: ShowIf | None = None
+
+    @model_validator(mode="after")
+    def _check_type_specific(self) -> Question:
+        for key, types in _ONLY_FOR.items():
+            if getattr(self, key) is not None and self.type not in types:
+                raise ValueError(f"key '{key}' is not allowed for type '{self.type}'")
+        if self.type in ("single", "multi"):
+            if not self.options or len(self.options) < 2:
+                raise ValueError(f"type '{self.type}' needs at least 2 options")
+            if len(self.options) > 16:
+                raise ValueError("at most 16 options fit on a phone screen")
+            ids = [o.id for o in self.options]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate option id(s): {', '.join(dupes)}")
+            if NO_ANSWER in ids:
+                raise ValueError(f"option id '{NO_ANSWER}' is reserved for 'Keine Angabe'")
+            if self.type == "single" and any(o.exclusive for o in self.options):
+                raise ValueError("'exclusive' options only make sense in multiple choice")
+        if self.type == "multi":
+            assert self.options is not None
+            lo, hi = self.min_choices, self.max_choices
+            if not 1 <= lo <= hi <= len(self.options):
+                raise ValueError(
+                    f"multi needs 1 <= min ({lo}) <= max ({hi}) <= options ({len(self.options)})"
+                )
+        if self.type == "scale" and not (self.low and self.high):
+            raise ValueError("type 'scale' needs labels 'low' (for 1) and 'high' (for 5)")
+        if self.type == "text" and not 1 <= self.text_limit <= MAX_TEXT_LIMIT:
+            raise ValueError(f"max_length must be between 1 and {MAX_TEXT_LIMIT}")
+        return self
+
+    @property
+    def offers_no_answer(self) -> bool:
+        return self.type != "text" and self.no_answer is not False
+
+    @property
+    def min_choices(self) -> int:
+        return 1 if self.min is None else self.min
+
+    @property
+    def max_choices(self) -> int:
+        return len(self.options or []) if self.max is None else self.max
+
+    @property
+    def text_limit(self) -> int:
+        return DEFAULT_TEXT_LIMIT if self.max_length is None else self.max_length
+
+    def answer_ids(self) -> list[str | int]:
+        """Every value a stored answer may take for this question (except free text)."""
+        values: list[str | int]
+        if self.type in ("single", "multi"):
+            values = [o.id for o in self.options or []]
+        elif self.type == "yesno":
+            values = [YES, NO]
+        elif self.type == "scale":
+            values = list(SCALE_VALUES)
+        else:
+            values = []
+        if self.offers_no_answer:
+            values.append(NO_ANSWER)
+        return values
+
+    def exclusive_ids(self) -> set[str]:
+        """Answers that stand alone in a multiple-choice selection ("Keine Angabe", "Nichts davon")."""
+        return {o.id for o in self.options or [] if o.exclusive} | {NO_ANSWER}
+
+    def option_label(self, option_id: str) -> str | None:
+        """The German label of a single/multi option id."""
+        for option in self.options or []:
+            if option.id == option_id:
+                return option.label
+        return None
+
+
+class Questionnaire(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z]+$")]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    short_title: Annotated[str, Field(min_length=1, max_length=24)]
+    intro: Annotated[str, Field(min_length=1, max_length=1000)]
+    outro: Annotated[str, Field(min_length=1, max_length=1000)]
+    questions: Annotated[list[Question], Field(min_length=1, max_length=12)]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Questionnaire:
+        seen: dict[str, Question] = {}
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question '{question.id}': duplicate question id")
+            if question.show_if is not None:
+                _check_show_if(question, question.show_if, seen)
+            seen[question.id] = question
+        return self
+
+    def question(self, question_id: str) -> Question | None:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        return None
+
+
+def _check_show_if(question: Question, cond: ShowIf, earlier: dict[str, Question]) -> None:
+    where = f"question '{question.id}': show_if"
+    target = earlier.get(cond.question)
+    if target is None:
+        raise ValueError(f"{where} points to '{cond.question}', which is not an earlier question")
+    if target.type == "text":
+        raise ValueError(f"{where} cannot depend on the free-text question '{cond.question}'")
+    allowed = target.answer_ids()
+    missing = [v for v in cond.any_of if v not in allowed]
+    if missing:
+        raise ValueError(
+            f"{where}: '{cond.question}' has no option {', '.join(map(str, missing))} "
+            f"(allowed: {', '.join(map(str, allowed))})"
+        )
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All questionnaires, in menu order, plus the 'about you' block."""
+
+    about: Questionnaire
+    fields: tuple[Questionnaire, ...]
+
+    def get(self, field_id: str) -> Questionnaire | None:
+        if field_id == ABOUT_ID:
+            return self.about
+        for q in self.fields:
+            if q.id == field_id:
+                return q
+        return None
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.fields)
+
+    def all(self) -> Iterable[Questionnaire]:
+        yield self.about
+        yield from self.fields
+
+
+def load_questionnaire(path: Path) -> Questionnaire:
+    """Load and validate one definition file; any problem raises DefinitionError."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DefinitionError(f"{path}: cannot read YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path}: expected a mapping at the top level")
+    try:
+        questionnaire = Questionnaire.model_validate(raw)
+    except ValidationError as exc:
+        raise DefinitionError(f"{path}: {_describe(exc, raw)}") from None
+    if questionnaire.id != path.stem:
+        raise DefinitionError(f"{path}: id '{questionnaire.id}' must match the file name")
+    return questionnaire
+
+
+def load_catalogue(directory: Path = QUESTIONNAIRE_DIR) -> Catalogue:
+    """Load the nine fields and the about block; a missing or extra file stops start-up."""
+    found = {p.stem for p in directory.glob("*.yaml")}
+    expected = {*FIELD_IDS, ABOUT_ID}
+    if missing := sorted(expected - found):
+        raise DefinitionError(f"{directory}: missing definition file(s): {', '.join(missing)}")
+    if extra := sorted(found - expected):
+        raise DefinitionError(
+            f"{directory}: unknown definition file(s) {', '.join(extra)}; "
+            f"expected the field ids {', '.join(FIELD_IDS)} and '{ABOUT_ID}'"
+        )
+    about = load_questionnaire(directory / f"{ABOUT_ID}.yaml")
+    fields = tuple(load_questionnaire(directory / f"{fid}.yaml") for fid in FIELD_IDS)
+    return Catalogue(about=about, fields=fields)
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    """Turn pydantic's error into one line that names the question concerned."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    where = ""
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        questions = raw.get("questions") or []
+        qid = questions[loc[1]].get("id") if isinstance(questions[loc[1]], dict) else None
+        where = f"question '{qid}'" if qid else f"question #{loc[1] + 1}"
+        loc = loc[2:]
+    key = ".".join(str(part) for part in loc)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = f"unknown key '{loc[-1]}'"
+        key = ".".join(str(part) for part in loc[:-1])
+    parts = [p for p in (where, key) if p]
+    return f"{' '.join(parts)}: {message}" if parts else message

@@ -1,0 +1,112 @@
+"""What goes into and comes out of the engine: inputs, replies with buttons, answer events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dialogs.definitions import AnswerValue
+from dialogs.state import ConversationState
+
+# Button actions. Kept short: they travel inside Telegram's 64-byte callback data.
+Action = Literal[
+    "agree",
+    "more",
+    "decline",  # consent
+    "open",  # open a field (arg: field id)
+    "pick",  # answer a single/scale/yesno question (arg: option id or scale value)
+    "tog",  # toggle a multiple-choice option (arg: option id)
+    "done",  # confirm a multiple-choice selection
+    "skip",
+    "back",
+    "pause",
+    "resume",
+    "menu",
+    "edit",  # from the review: change the answer to a question (arg: question id)
+    "send",  # from the review: finish the field
+]
+
+
+@dataclass(frozen=True)
+class Start:
+    """The person opened the conversation (or came back)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press; `seq` is the state version the button was rendered for."""
+
+    seq: int
+    action: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Something the engine cannot read: a sticker, photo, voice note, document, location..."""
+
+    kind: str
+
+
+Input = Start | Command | Press | Text | Unsupported
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: Action
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # True when this reply redraws the message whose button was just pressed (a toggle).
+    replaces_pressed: bool = False
+    expects_text: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerSet:
+    field: str
+    question: str
+    value: AnswerValue
+
+
+@dataclass(frozen=True)
+class AnswerCleared:
+    field: str
+    question: str
+
+
+@dataclass(frozen=True)
+class FieldCompleted:
+    field: str
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    locale: str
+
+
+Event = AnswerSet | AnswerCleared | FieldCompleted | ConsentGiven
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's answer: the new state (None: nothing may be stored), replies and events."""
+
+    state: ConversationState | None
+    replies: tuple[Reply, ...]
+    events: tuple[Event, ...] = field(default=())

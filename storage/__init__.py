@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models and repositories, migrations, pseudonyms. The only layer with SQL."""

@@ -1,0 +1,107 @@
+"""Repository for conversation state and answers: load, save with a version check, apply events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted
+from dialogs.state import ConversationState
+from storage.models import Answer, ConversationStateRow, FieldCompletion, Participant, utcnow
+from storage.upsert import upsert
+
+
+class StaleState(Exception):
+    """Someone else (a double tap, another replica) changed this person's state first."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    state: ConversationState
+    version: int
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, pseudonym: str) -> StoredState | None:
+        row = await self.session.get(ConversationStateRow, pseudonym)
+        if row is None:
+            return None
+        return StoredState(ConversationState.model_validate(row.state), row.version)
+
+    async def save(self, pseudonym: str, state: ConversationState, expected: int | None) -> int:
+        """Write the state; `expected` is the version that was loaded (None: a new person)."""
+        data: dict[str, Any] = state.model_dump(mode="json")
+        now = utcnow()
+        if expected is None:
+            self.session.add(ConversationStateRow(pseudonym=pseudonym, state=data, version=1, updated_at=now))
+            await self.session.flush()
+            return 1
+        result = await self.session.execute(
+            update(ConversationStateRow)
+            .where(
+                ConversationStateRow.pseudonym == pseudonym,
+                ConversationStateRow.version == expected,
+            )
+            .values(state=data, version=expected + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise StaleState(pseudonym)
+        await self.session.execute(
+            update(Participant)
+            .where(Participant.pseudonym == pseudonym)
+            .values(locale=state.locale)
+            .execution_options(synchronize_session=False)
+        )
+        return expected + 1
+
+    async def apply(self, pseudonym: str, events: Iterable[Event]) -> None:
+        for event in events:
+            if isinstance(event, ConsentGiven):
+                self.session.add(Participant(pseudonym=pseudonym, locale=event.locale))
+                await self.session.flush()
+            elif isinstance(event, AnswerSet):
+                await upsert(
+                    self.session,
+                    Answer,
+                    {
+                        "pseudonym": pseudonym,
+                        "field": event.field,
+                        "question": event.question,
+                        "value": event.value,
+                        "answered_at": utcnow(),
+                    },
+                    conflict=("pseudonym", "field", "question"),
+                    update=("value", "answered_at"),
+                )
+            elif isinstance(event, AnswerCleared):
+                await self.session.execute(
+                    delete(Answer).where(
+                        Answer.pseudonym == pseudonym,
+                        Answer.field == event.field,
+                        Answer.question == event.question,
+                    )
+                )
+            elif isinstance(event, FieldCompleted):
+                await upsert(
+                    self.session,
+                    FieldCompletion,
+                    {"pseudonym": pseudonym, "field": event.field, "completed_at": utcnow()},
+                    conflict=("pseudonym", "field"),
+                    update=("completed_at",),
+                )
+
+    async def answers(self, pseudonym: str, field: str | None = None) -> dict[tuple[str, str], Any]:
+        """{(field, question): value} for one person."""
+        stmt = select(Answer.field, Answer.question, Answer.value).where(Answer.pseudonym == pseudonym)
+        if field is not None:
+            stmt = stmt.where(Answer.field == field)
+        rows = await self.session.execute(stmt)
+        return {(f, q): v for f, q, v in rows.all()}
