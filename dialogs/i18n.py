@@ -19,7 +19,7 @@ FSI, PDI = "\u2068", "\u2069"
 class Catalog(Protocol):
     def gettext(self, message: str, /) -> str: ...
     def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
-    def pgettext(self, context: str, message: str, /) -> str: ...
+    def pgettext(self, context: str, message: str, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Translator:
 
     def p_(self, context: str, message: str) -> str:
         """Questionnaire content: the context is the stable id, the message the German text."""
-        return self.catalog.pgettext(context, message)
+        return str(self.catalog.pgettext(context, message))
 
     def _format(self, text: str, params: dict[str, object]) -> str:
         if not params:

@@ -1,0 +1,137 @@
+"""The real `mitsprache chat` process: a whole questionnaire through stdin, then the database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import create_engine, session_factory
+from storage.models import Answer, FieldCompletion, Participant
+from tests.chat_driver import Chat, chat_env, number_of, run_cli
+
+FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
+
+
+@pytest.fixture
+async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    env = chat_env(db_url, tmp_path / "data")
+    code, out = await run_cli(env, "db", "upgrade")
+    assert code == 0, out
+    return env
+
+
+async def answer_field(chat: Chat, screen: str) -> tuple[str, int]:
+    """Answer every question with its first option (or a text) and send; returns (screen, count)."""
+    answered = 0
+    for _ in range(60):
+        if "Absenden" in screen:
+            return await chat.send(number_of(screen, "Absenden")), answered
+        assert re.search(r"Frage \d+ von \d+", screen), screen
+        if "Schreiben Sie Ihre Antwort als Nachricht" in screen:
+            screen = await chat.send(FREE_TEXT)
+        elif "Fertig" in screen:
+            await chat.send("1")  # toggle the first option
+            screen = await chat.send(number_of(screen, "Fertig"))
+        else:
+            screen = await chat.send("1")
+        answered += 1
+    raise AssertionError("the questionnaire did not end")
+
+
+async def test_a_whole_questionnaire_lands_in_the_database(env: dict[str, str], db_url: str) -> None:
+    chat, screen = await Chat.start(env)
+    assert "Sind Sie einverstanden?" in screen
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    assert "Über Sie – Frage 1 von 5" in screen
+    screen = await chat.send(number_of(screen, "Pankow"))
+    for _ in range(4):
+        screen = await chat.send(number_of(screen, "Überspringen"))
+    screen = await chat.send(number_of(screen, "Absenden"))
+    assert "Die neun Handlungsfelder" in screen
+    screen = await chat.send(number_of(screen, "Gesundheit und Pflege"))
+    assert "Gesundheit und Pflege – Frage 1 von" in screen
+    screen, answered = await answer_field(chat, screen)
+    assert "Weiter mit:" in screen
+    code, rest = await chat.close_input()
+    assert code == 0
+    assert "Ihr Stand ist gespeichert" in rest
+
+    engine = create_engine(db_url)
+    try:
+        async with session_factory(engine)() as session:
+            participants = (await session.scalars(select(Participant))).all()
+            answers = (await session.execute(select(Answer.field, Answer.question, Answer.value))).all()
+            done = (await session.scalars(select(FieldCompletion.field))).all()
+    finally:
+        await engine.dispose()
+    assert len(participants) == 1
+    assert ("about", "bezirk", "pankow") in answers
+    health = [a for a in answers if a[0] == "gesundheit"]
+    assert len(health) == answered
+    assert FREE_TEXT in [value for _, _, value in health]
+    assert sorted(done) == ["about", "gesundheit"]
+
+
+async def test_killed_in_the_middle_resumes_exactly_there(env: dict[str, str]) -> None:
+    chat, screen = await Chat.start(env, person="mira")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    for _ in range(5):
+        screen = await chat.send(number_of(screen, "Überspringen"))
+    screen = await chat.send(number_of(screen, "Absenden"))
+    screen = await chat.send(number_of(screen, "Arbeit und Ausbildung"))
+    screen = await chat.send("1")
+    screen = await chat.send("1")
+    where = re.findall(r"Arbeit und Ausbildung – Frage \d+ von \d+\n\n[^\n]+", screen)[-1]
+    assert "Frage 3 von" in where
+    await chat.kill()
+
+    again, screen = await Chat.start(env, person="mira")
+    assert "Willkommen zurück" in screen
+    assert where in screen
+    code, _ = await again.close_input()
+    assert code == 0
+
+
+async def test_another_person_starts_fresh(env: dict[str, str]) -> None:
+    chat, screen = await Chat.start(env, person="one")
+    await chat.send(number_of(screen, "Ja, einverstanden"))
+    await chat.close_input()
+    other, screen = await Chat.start(env, person="two")
+    assert "Sind Sie einverstanden?" in screen
+    await other.close_input()
+
+
+async def test_ctrl_c_ends_cleanly_with_state_saved(env: dict[str, str]) -> None:
+    chat, screen = await Chat.start(env, person="sig")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    chat.proc.send_signal(signal.SIGINT)
+    code = await asyncio.wait_for(chat.proc.wait(), 30)
+    assert chat.proc.stdout is not None
+    rest = (await chat.proc.stdout.read()).decode()
+    assert code == 0
+    assert "Ihr Stand ist gespeichert" in rest
+    again, screen = await Chat.start(env, person="sig")
+    assert "Über Sie – Frage 1 von 5" in screen
+    await again.close_input()
+
+
+async def test_chat_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    env = chat_env(f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path / "data")
+    code, out = await run_cli(env, "chat")
+    assert code == 2
+    assert "mitsprache db upgrade" in out
+    assert "Traceback" not in out
+
+
+async def test_wrong_configuration_is_explained(tmp_path: Path) -> None:
+    env = chat_env("mysql://localhost/x", tmp_path / "data")
+    env["MITSPRACHE_LOG_LEVEL"] = "LOUD"
+    code, out = await run_cli(env, "chat")
+    assert code == 2
+    assert "MITSPRACHE_DATABASE_URL" in out and "postgresql+asyncpg://" in out
+    assert "MITSPRACHE_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR" in out
