@@ -14,12 +14,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import terminal
+from bot import catalogs, terminal
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
 from dialogs.definitions import DefinitionError, load_catalogue
 from dialogs.engine import Engine
+from dialogs.i18n import SOURCE_LOCALE
 from storage import migrate
 from storage.db import create_engine, is_sqlite, session_factory
 
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply all migrations (creates the database if needed)")
     db_sub.add_parser("current", help="show the schema revision of the database")
+
+    cat = sub.add_parser("catalogs", help="translation catalogs in locales/")
+    cat_sub = cat.add_subparsers(dest="catalogs_command", required=True, metavar="ACTION")
+    upd = cat_sub.add_parser("update", help="extract all texts into messages.pot and merge every .po")
+    upd.add_argument("--add", metavar="LANG", help="also start a catalog for a new language")
+    cat_sub.add_parser("check", help="report untranslated, fuzzy or mismatched entries")
     return parser
 
 
@@ -65,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.person, args.lang))
         if args.command == "db":
             return asyncio.run(_db(settings, args.db_command))
+        if args.command == "catalogs":
+            return _catalogs(args.catalogs_command, args.__dict__.get("add"))
     except (DefinitionError, migrate.SchemaOutdated) as exc:
         print(f"mitsprache: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -109,6 +118,26 @@ async def _db(settings: Settings, action: str) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def _catalogs(action: str, new_locale: str | None) -> int:
+    if action == "update":
+        for locale in catalogs.update(new_locale=new_locale):
+            print(f"updated {catalogs.po_path(locale).relative_to(catalogs.ROOT)}")
+        return 0
+    failed = False
+    for locale in catalogs.shipped_locales():
+        if locale == SOURCE_LOCALE and not catalogs.po_path(locale).exists():
+            continue
+        report = catalogs.check(locale)
+        review = "reviewed" if report.reviewed else "NOT reviewed by a native speaker"
+        status = "ok" if report.ok else "INCOMPLETE"
+        print(f"{locale}: {status}, {review}")
+        for kind in ("untranslated", "fuzzy", "mismatched"):
+            for entry in getattr(report, kind):
+                print(f"  {kind}: {entry}")
+        failed |= not report.ok
+    return 1 if failed else 0
 
 
 async def _chat(settings: Settings, person: str | None, lang: str | None) -> int:

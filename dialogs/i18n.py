@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 SOURCE_LOCALE = "de"
-RTL_LOCALES = frozenset({"ar", "fa", "ps", "ur", "ckb", "he"})
 # First Strong Isolate ... Pop Directional Isolate: keeps a German name, a date or "3/8"
 # from being reordered inside a right-to-left sentence.
 FSI, PDI = "\u2068", "\u2069"
@@ -28,10 +27,7 @@ class Translator:
 
     locale: str = SOURCE_LOCALE
     catalog: Catalog = field(default_factory=gettext.NullTranslations)
-
-    @property
-    def rtl(self) -> bool:
-        return self.locale.split("_")[0] in RTL_LOCALES
+    rtl: bool = False
 
     def isolate(self, value: object) -> str:
         """A value placed inside a sentence, isolated from the surrounding direction where needed."""

@@ -1,0 +1,169 @@
+"""Translation catalogs: extract messages.pot, update or add a language, check completeness, load."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.support import Translations
+
+from dialogs.i18n import SOURCE_LOCALE
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES_DIR = ROOT / "locales"
+DOMAIN = "messages"
+KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
+# Marks a catalog that no native speaker has checked yet; a reviewer deletes this line.
+NOT_REVIEWED = "NOT REVIEWED: machine translation, not yet checked by a native speaker."
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]")
+_TAG = re.compile(r"</?[a-z]+[^>]*>")
+
+
+def po_path(locale: str, directory: Path = LOCALES_DIR) -> Path:
+    return directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def extract(root: Path = ROOT) -> Catalog:
+    """Everything translatable: Python sources (_, n_, p_) and the questionnaire data files."""
+    with (root / "locales" / "babel.cfg").open(encoding="utf-8") as fileobj:
+        method_map, options_map = parse_mapping_cfg(fileobj)
+    template = Catalog(project="Mitsprache", locale=None, fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=("Translators:",)
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def write_template(template: Catalog, directory: Path = LOCALES_DIR) -> Path:
+    path = directory / f"{DOMAIN}.pot"
+    with path.open("wb") as handle:
+        write_po(handle, template, width=100, sort_output=False)
+    return path
+
+
+def update(directory: Path = LOCALES_DIR, new_locale: str | None = None) -> list[str]:
+    """Refresh messages.pot and merge it into every catalog (and a new one, if asked)."""
+    template = extract()
+    write_template(template, directory)
+    locales = [p.parent.parent.name for p in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))]
+    if new_locale and new_locale not in locales:
+        Locale.parse(new_locale)  # unknown codes fail here, before a folder is made
+        locales.append(new_locale)
+    for locale in locales:
+        path = po_path(locale, directory)
+        if path.exists():
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            language = Locale.parse(locale).get_display_name("en")
+            catalog = Catalog(
+                locale=locale,
+                project="Mitsprache",
+                version="1",
+                fuzzy=False,
+                header_comment=f"# {language} translations for Mitsprache.\n# {NOT_REVIEWED}",
+            )
+        catalog.update(template, update_header_comment=False)
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True)
+    return locales
+
+
+def load(locale: str, directory: Path = LOCALES_DIR) -> Translations | None:
+    """Compile a .po in memory: a fresh clone needs no compile step, and no .mo goes stale."""
+    path = po_path(locale, directory)
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def shipped_locales(directory: Path = LOCALES_DIR) -> list[str]:
+    found = {p.parent.parent.name for p in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    return sorted(found | {SOURCE_LOCALE})
+
+
+def is_rtl(locale: str) -> bool:
+    return Locale.parse(locale).character_order == "right-to-left"
+
+
+@dataclass
+class Report:
+    locale: str
+    untranslated: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
+    reviewed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.untranslated or self.fuzzy or self.mismatched)
+
+
+def check(locale: str, directory: Path = LOCALES_DIR, template: Catalog | None = None) -> Report:
+    """Every template message translated, not fuzzy, with identical placeholders and tags."""
+    report = Report(locale)
+    with po_path(locale, directory).open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    report.reviewed = NOT_REVIEWED not in (catalog.header_comment or "")
+    wanted = template if template is not None else _read_template(directory)
+    for message in wanted:
+        if not message.id:
+            continue
+        found = catalog.get(message.id, message.context)
+        label = _label(message)
+        if found is None or not _translated(found):
+            report.untranslated.append(label)
+        elif found.fuzzy:
+            report.fuzzy.append(label)
+        else:
+            problem = _compare(found)
+            if problem:
+                report.mismatched.append(f"{label}: {problem}")
+    return report
+
+
+def _read_template(directory: Path) -> Catalog:
+    with (directory / f"{DOMAIN}.pot").open("rb") as handle:
+        return read_po(handle)
+
+
+def _label(message: Message) -> str:
+    text = message.id if isinstance(message.id, str) else message.id[0]
+    short = text if len(text) <= 60 else text[:57] + "..."
+    return f"[{message.context}] {short}" if message.context else short
+
+
+def _translated(message: Message) -> bool:
+    if isinstance(message.string, (list, tuple)):
+        return all(s for s in message.string)
+    return bool(message.string)
+
+
+def _compare(message: Message) -> str | None:
+    sources = message.id if isinstance(message.id, (list, tuple)) else [message.id]
+    targets = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    wanted_places = set(_PLACEHOLDER.findall(sources[-1])) | set(_PLACEHOLDER.findall(sources[0]))
+    wanted_tags = sorted(_TAG.findall(sources[0]))
+    for target in targets:
+        places = set(_PLACEHOLDER.findall(target))
+        # A plural form may leave out {n} (e.g. Arabic "one" and "two" forms spell the number out).
+        if places - wanted_places or (wanted_places - {"{n}"}) - places:
+            return f"placeholders {sorted(places)} instead of {sorted(wanted_places)}"
+        if sorted(_TAG.findall(target)) != wanted_tags:
+            return "HTML tags differ"
+    return None
