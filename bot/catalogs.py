@@ -34,7 +34,7 @@ def po_path(locale: str, directory: Path = LOCALES_DIR) -> Path:
 def extract(root: Path = ROOT) -> Catalog:
     """Everything translatable: Python sources (_, n_, p_) and the questionnaire data files."""
     with (root / "locales" / "babel.cfg").open(encoding="utf-8") as fileobj:
-        method_map, options_map = parse_mapping_cfg(fileobj)
+        method_map, options_map = parse_mapping_cfg(fileobj)  # type: ignore[no-untyped-call]
     template = Catalog(project="Mitsprache", locale=None, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map, options_map, keywords=KEYWORDS, comment_tags=("Translators:",)
@@ -155,8 +155,9 @@ def _translated(message: Message) -> bool:
 
 
 def _compare(message: Message) -> str | None:
-    sources = message.id if isinstance(message.id, (list, tuple)) else [message.id]
-    targets = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    sources = [str(s) for s in (message.id if isinstance(message.id, (list, tuple)) else [message.id])]
+    raw = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    targets = [str(s or "") for s in raw]
     wanted_places = set(_PLACEHOLDER.findall(sources[-1])) | set(_PLACEHOLDER.findall(sources[0]))
     wanted_tags = sorted(_TAG.findall(sources[0]))
     for target in targets:

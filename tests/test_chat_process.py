@@ -27,8 +27,7 @@ async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
 
 async def answer_field(chat: Chat, screen: str) -> tuple[str, int]:
     """Answer every question with its first option (or a text) and send; returns (screen, count)."""
-    answered = 0
-    for _ in range(60):
+    for answered in range(60):
         if "Absenden" in screen:
             return await chat.send(number_of(screen, "Absenden")), answered
         assert re.search(r"Frage \d+ von \d+", screen), screen
@@ -39,7 +38,6 @@ async def answer_field(chat: Chat, screen: str) -> tuple[str, int]:
             screen = await chat.send(number_of(screen, "Fertig"))
         else:
             screen = await chat.send("1")
-        answered += 1
     raise AssertionError("the questionnaire did not end")
 
 
