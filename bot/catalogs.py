@@ -97,6 +97,12 @@ def shipped_locales(directory: Path = LOCALES_DIR) -> list[str]:
     return sorted(found | {SOURCE_LOCALE})
 
 
+def language_name(locale: str) -> str:
+    """The language's own name in its own script, from CLDR (e.g. "العربية", "Українська")."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
 def is_rtl(locale: str) -> bool:
     return Locale.parse(locale).character_order == "right-to-left"
 

@@ -6,15 +6,18 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import catalogs, terminal
+from bot import catalogs, logs, terminal
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
@@ -34,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    sub.add_parser(
+        "run",
+        help="start the bot: Telegram when MITSPRACHE_BOT_TOKEN is set, otherwise explain "
+        "how to get a token and open the terminal chat",
+    )
     chat = sub.add_parser("chat", help="answer the questionnaires in this terminal")
     chat.add_argument(
         "--person",
@@ -70,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.person, args.lang))
+        if args.command == "run":
+            return _run(settings)
         if args.command == "db":
             return asyncio.run(_db(settings, args.db_command))
         if args.command == "catalogs":
@@ -118,6 +128,77 @@ async def _db(settings: Settings, action: str) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+NO_TOKEN = """No Telegram bot token is configured.
+
+To run Mitsprache on Telegram:
+  1. Open Telegram, talk to @BotFather, send /newbot and follow the steps.
+  2. Copy the token it gives you (it looks like 123456789:AAE...).
+  3. export MITSPRACHE_BOT_TOKEN=<the token> and run `mitsprache run` again.
+
+Meanwhile you can try the same conversation here in the terminal (`mitsprache chat`)."""
+
+
+def _run(settings: Settings) -> int:
+    if settings.bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        if settings.webhook_url or not _stdin_is_interactive():
+            return EXIT_CONFIG
+        print("", file=sys.stderr)
+        return asyncio.run(_chat(settings, None, None))
+    if settings.webhook_url and settings.pseudonym_key is None:
+        print(
+            "mitsprache: webhook mode needs MITSPRACHE_PSEUDONYM_KEY (at least 32 characters), "
+            "shared by all replicas. Generate one with: "
+            'python3 -c "import secrets; print(secrets.token_hex(32))"',
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    logs.configure(settings.log_level)
+    return asyncio.run(_telegram(settings))
+
+
+def _stdin_is_interactive() -> bool:
+    """A terminal or a pipe; not /dev/null or a closed stdin (as in a container without -i)."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return sys.stdin.isatty() or stat.S_ISFIFO(mode)
+
+
+async def _telegram(settings: Settings) -> int:
+    from bot.telegram import app as telegram_app
+
+    catalogue = load_catalogue()
+    engine = _open_database(settings)
+    assert settings.bot_token is not None
+    bot = telegram_app.build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        await migrate.ensure_current(engine)
+        key = settings.key()
+        sessions = session_factory(engine)
+        conversations = Conversations(Engine(catalogue), sessions, key, translator)
+        locales = catalogs.shipped_locales()
+        dp = telegram_app.build_dispatcher(conversations, sessions, locales, settings)
+        if not settings.webhook_url:
+            await telegram_app.run_polling(bot, dp)
+            return 0
+        secret = telegram_app.webhook_secret(settings, key)
+        web_app = telegram_app.build_webhook_app(bot, dp, settings, secret, engine)
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+        await site.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+        return 0
+    finally:
+        await bot.session.close()
+        await engine.dispose()
 
 
 def _catalogs(action: str, new_locale: str | None) -> int:

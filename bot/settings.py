@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -39,6 +40,25 @@ class Settings(BaseSettings):
         description="Secret for the HMAC pseudonyms (at least 32 characters).",
     )
     default_locale: str = Field(default="de", description="Language before a person picks one.")
+    bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather.")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server, e.g. a self-hosted telegram-bot-api.",
+    )
+    webhook_url: str = Field(
+        default="",
+        description="Public HTTPS base URL; when set, the bot runs as a webhook instead of polling.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret for the webhook path and header (default: derived from the key).",
+    )
+    listen_host: str = Field(default="0.0.0.0", description="Webhook server address.")
+    listen_port: int = Field(default=8080, ge=1, le=65535, description="Webhook server port.")
+    throttle_rate: float = Field(
+        default=2.0, ge=0, description="Updates per second one person may send (0: no limit)."
+    )
+    throttle_burst: int = Field(default=8, ge=1, description="Updates one person may send at once.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     @field_validator("database_url")
@@ -60,6 +80,25 @@ class Settings(BaseSettings):
                 "Use sqlite+aiosqlite://... or postgresql+asyncpg://..."
             )
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", value.get_secret_value()):
+            raise ValueError(
+                "does not look like a bot token (digits, a colon, then letters). "
+                "Copy it again from @BotFather."
+            )
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
 
     @field_validator("pseudonym_key")
     @classmethod

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
-from dialogs.messages import Input, Outcome
+from dialogs.messages import Forgotten, Input, Outcome, SetLocale
 from storage.conversations import ConversationRepository, StaleState
 from storage.pseudonym import pseudonym
 
@@ -36,25 +36,43 @@ class Conversations:
     def person(self, channel: str, user_id: str | int) -> str:
         return pseudonym(self.key, channel, user_id)
 
-    async def handle(self, person: str, inp: Input, locale: str) -> Outcome:
+    async def handle(
+        self, person: str, inp: Input, locale: str, session: AsyncSession | None = None
+    ) -> Outcome:
         """`locale` is used only while the person has no stored state (before consent)."""
+        if session is None:
+            async with self.sessions() as own:
+                return await self.handle(person, inp, locale, own)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(person, inp, locale)
+                async with session.begin():
+                    return await self._attempt(session, person, inp, locale)
             except (StaleState, IntegrityError):
                 # A concurrent update for the same person won; rerun on the fresh state, where
                 # a repeated button press is recognised as stale and stores nothing twice.
-                log.info("concurrent update, retrying (attempt %d)", attempt)
+                log.info("concurrent update, retrying", extra={"attempt": attempt})
         raise RuntimeError("could not apply the update after repeated concurrent changes")
 
-    async def _attempt(self, person: str, inp: Input, locale: str) -> Outcome:
-        async with self.sessions() as session, session.begin():
-            repo = ConversationRepository(session)
-            stored = await repo.load(person)
-            state = stored.state if stored else None
-            t = self.translators(state.locale if state else locale)
-            outcome = self.engine.handle(state, inp, t)
-            if outcome.state is not None:
-                await repo.apply(person, outcome.events)
-                await repo.save(person, outcome.state, stored.version if stored else None)
-            return outcome
+    async def _attempt(self, session: AsyncSession, person: str, inp: Input, locale: str) -> Outcome:
+        repo = ConversationRepository(session)
+        stored = await repo.load(person)
+        state = stored.state if stored else None
+        if isinstance(inp, SetLocale):
+            locale = inp.locale
+        elif state is not None:
+            locale = state.locale
+        outcome = self.engine.handle(state, inp, self.translators(locale))
+        if any(isinstance(e, Forgotten) for e in outcome.events):
+            await repo.forget(person)
+        elif outcome.state is not None:
+            await repo.apply(person, outcome.events)
+            await repo.save(person, outcome.state, stored.version if stored else None)
+        return outcome
+
+    async def locale_of(self, person: str, session: AsyncSession | None = None) -> str | None:
+        """The language a consenting person chose; None for people without stored state."""
+        if session is None:
+            async with self.sessions() as own:
+                return await self.locale_of(person, own)
+        stored = await ConversationRepository(session).load(person)
+        return stored.state.locale if stored else None

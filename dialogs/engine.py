@@ -5,6 +5,7 @@ from __future__ import annotations
 from dialogs import views
 from dialogs.definitions import (
     ABOUT_ID,
+    NO_ANSWER,
     SCALE_VALUES,
     AnswerValue,
     Catalogue,
@@ -19,10 +20,12 @@ from dialogs.messages import (
     ConsentGiven,
     Event,
     FieldCompleted,
+    Forgotten,
     Input,
     Outcome,
     Press,
     Reply,
+    SetLocale,
     Start,
     Text,
     Unsupported,
@@ -43,6 +46,8 @@ class Engine:
         turn = _Turn(self.catalogue, state.model_copy(deep=True), t)
         turn.repair()
         turn.dispatch(inp)
+        if turn.forget:
+            return Outcome(None, tuple(turn.replies), (Forgotten(),))
         return Outcome(turn.state, tuple(turn.replies), tuple(turn.events))
 
     def view(self, state: ConversationState, t: Translator) -> list[Reply]:
@@ -69,6 +74,8 @@ class Engine:
             return Outcome(None, (views.privacy_details(t), views.consent_request(t)))
         if isinstance(inp, Command) and inp.name == "help":
             return Outcome(None, (views.help_text(t), views.consent_request(t)))
+        if isinstance(inp, Command) and inp.name in ("mydata", "delete"):
+            return Outcome(None, (views.nothing_stored(t), views.consent_request(t)))
         return Outcome(None, (views.welcome(t), views.consent_request(t)))
 
 
@@ -81,6 +88,7 @@ class _Turn:
         self.t = t
         self.replies: list[Reply] = []
         self.events: list[Event] = []
+        self.forget = False
 
     # -- where are we ---------------------------------------------------------------------
 
@@ -113,14 +121,22 @@ class _Turn:
         q = self.questionnaire
         assert q is not None
         fp = self.fp
-        known = {question.id for question in q.questions}
-        fp.answers = {k: v for k, v in fp.answers.items() if k in known}
-        fp.skipped = [k for k in fp.skipped if k in known]
+        fp.answers = {
+            question.id: value
+            for question in q.questions
+            if (value := _still_valid(question, fp.answers.get(question.id))) is not None
+        }
+        fp.skipped = [k for k in fp.skipped if q.question(k) is not None]
+        current = q.question(fp.current or "")
+        if current is not None and current.type == "multi":
+            allowed = current.answer_ids()
+            fp.selection = [v for v in fp.selection if v in allowed]
         if fp.current == REVIEW and first_open_question(q, fp) is None:
             return
-        current = q.question(fp.current or "")
         if current is None or is_shown(q, fp, current) is False:
             fp.current = first_open_question(q, fp) or REVIEW
+            fp.selection = []
+            s.seq += 1  # buttons drawn for the vanished question must not answer the new one
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -135,6 +151,10 @@ class _Turn:
             self.on_text(inp.text)
         elif isinstance(inp, Unsupported):
             self.replies.append(views.unsupported(self.t))
+            self.show_current()
+        elif isinstance(inp, SetLocale):
+            self.state.locale = inp.locale
+            self.state.seq += 1
             self.show_current()
 
     def on_start(self) -> None:
@@ -158,6 +178,11 @@ class _Turn:
             self.show_current()
         elif name == "privacy":
             self.replies.append(views.privacy_details(t))
+        elif name == "mydata":
+            self.replies.append(views.my_data(self.catalogue, self.state, t))
+        elif name == "delete":
+            self.state.seq += 1
+            self.replies.append(views.confirm_delete(t))
         else:
             self.replies.append(Reply(t._("Diesen Befehl kenne ich nicht.")))
             self.replies.append(views.help_text(t))
@@ -170,7 +195,14 @@ class _Turn:
         action, arg = press.action, press.arg
         question = self.current_question()
         handled = True
-        if action == "open" and self.catalogue.get(arg) is not None:
+        if action == "forget":
+            self.forget = True
+            self.replies.append(views.forgotten(self.t))
+        elif action == "keep":
+            self.replies.append(Reply(self.t._("Gut, es bleibt alles gespeichert.")))
+            self.state.seq += 1
+            self.show_current()
+        elif action == "open" and self.catalogue.get(arg) is not None:
             self.open_field(arg)
         elif action == "menu":
             self.go_menu()
@@ -425,6 +457,17 @@ class _Turn:
             self.replies.append(views.question(self.questionnaire, self.fp, question, t, replaces_pressed))
 
 
+def _still_valid(question: Question, value: AnswerValue | None) -> AnswerValue | None:
+    """An answer saved under older definitions, without options that no longer exist."""
+    if value is None or question.type == "text":
+        return value
+    allowed = question.answer_ids()
+    if isinstance(value, list):
+        kept = [v for v in value if v in allowed]
+        return kept or None
+    return value if value in allowed else None
+
+
 def _parse_pick(question: Question, arg: str) -> AnswerValue | None:
     if question.type == "scale" and arg.isdigit() and int(arg) in SCALE_VALUES:
         return int(arg)
@@ -456,6 +499,9 @@ def _parse_text(
             number = None
         if number in SCALE_VALUES:
             return number, None
+        labels = {label.casefold() for label in views.answer_labels(ctx, question, NO_ANSWER, t)}
+        if question.offers_no_answer and stripped.casefold() in labels:
+            return NO_ANSWER, None
         return None, t._("Bitte wählen Sie eine Zahl von 1 bis 5.")
     typed = stripped.casefold()
     for value in question.answer_ids():

@@ -24,6 +24,8 @@ Action = Literal[
     "menu",
     "edit",  # from the review: change the answer to a question (arg: question id)
     "send",  # from the review: finish the field
+    "forget",
+    "keep",  # confirm or cancel deleting everything
 ]
 
 
@@ -58,7 +60,14 @@ class Unsupported:
     kind: str
 
 
-Input = Start | Command | Press | Text | Unsupported
+@dataclass(frozen=True)
+class SetLocale:
+    """The person chose another language."""
+
+    locale: str
+
+
+Input = Start | Command | Press | Text | Unsupported | SetLocale
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,12 @@ class ConsentGiven:
     locale: str
 
 
-Event = AnswerSet | AnswerCleared | FieldCompleted | ConsentGiven
+@dataclass(frozen=True)
+class Forgotten:
+    """The person asked to delete everything: storage removes all rows under their pseudonym."""
+
+
+Event = AnswerSet | AnswerCleared | FieldCompleted | ConsentGiven | Forgotten
 
 
 @dataclass(frozen=True)

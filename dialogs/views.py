@@ -77,10 +77,57 @@ def help_text(t: Translator) -> Reply:
             "mit den Schaltflächen. Sie können jederzeit eine Pause machen und später weitermachen.\n\n"
             "/fields – Übersicht der Handlungsfelder\n"
             "/pause – Pause machen\n"
+            "/language – Sprache wählen\n"
             "/privacy – Datenschutz\n"
+            "/mydata – Ihre gespeicherten Daten ansehen\n"
+            "/delete – alle Ihre Daten löschen\n"
             "/help – diese Hilfe"
         )
     )
+
+
+def nothing_stored(t: Translator) -> Reply:
+    return Reply(t._("Über Sie ist nichts gespeichert."))
+
+
+def confirm_delete(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "Möchten Sie wirklich alles löschen? Ihre Antworten und Ihr Stand werden sofort und "
+            "endgültig gelöscht."
+        ),
+        ((Button(t._("Ja, alles löschen"), "forget"),), (Button(t._("Nein, behalten"), "keep"),)),
+    )
+
+
+def forgotten(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "Alles ist gelöscht. Wir speichern nichts mehr über Sie. "
+            "Mit /start können Sie jederzeit neu beginnen."
+        )
+    )
+
+
+def my_data(catalogue: Catalogue, state: ConversationState, t: Translator) -> Reply:
+    lines = [
+        t._("Das ist über Sie gespeichert (unter einem Pseudonym, ohne Namen):"),
+        t._("Sprache: {locale}", locale=state.locale),
+    ]
+    for q in catalogue.all():
+        fp = state.fields.get(q.id)
+        if fp is None or not fp.answers:
+            continue
+        lines += ["", t.p_(f"{q.id}.title", q.title)]
+        for question in q.questions:
+            if question.id in fp.answers:
+                ctx = f"{q.id}.{question.id}"
+                answer = describe_answer(ctx, question, fp.answers[question.id], t)
+                lines.append(f"• {t.p_(ctx, question.text)}\n  → {answer}")
+    if len(lines) == 2:
+        lines += ["", t._("Sie haben noch keine Fragen beantwortet.")]
+    lines += ["", t._("Mit /delete löschen Sie alles.")]
+    return Reply("\n".join(lines))
 
 
 def stale(t: Translator) -> Reply:

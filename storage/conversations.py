@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted
+from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
 from storage.models import Answer, ConversationStateRow, FieldCompletion, Participant, utcnow
 from storage.upsert import upsert
@@ -62,9 +62,15 @@ class ConversationRepository:
         )
         return expected + 1
 
+    async def forget(self, pseudonym: str) -> None:
+        """Delete the person; answers, state and completions go with them (ON DELETE CASCADE)."""
+        await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
+
     async def apply(self, pseudonym: str, events: Iterable[Event]) -> None:
         for event in events:
-            if isinstance(event, ConsentGiven):
+            if isinstance(event, Forgotten):
+                await self.forget(pseudonym)
+            elif isinstance(event, ConsentGiven):
                 self.session.add(Participant(pseudonym=pseudonym, locale=event.locale))
                 await self.session.flush()
             elif isinstance(event, AnswerSet):

@@ -1,0 +1,116 @@
+"""Builds the aiogram bot and dispatcher, and runs them by long polling or as a webhook server."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import User
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.locales import translator
+from bot.settings import Settings
+from bot.telegram import conversation, errors, language
+from bot.telegram.commands import register_commands
+from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
+from bot.turns import Conversations
+from dialogs.languages import match_locale
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def build_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_dispatcher(
+    conversations: Conversations,
+    sessions: async_sessionmaker[AsyncSession],
+    locales: Sequence[str],
+    settings: Settings,
+) -> Dispatcher:
+    dp = Dispatcher()
+
+    async def warn(user: User, data: dict[str, Any]) -> None:
+        t = translator(match_locale(user.language_code, locales, settings.default_locale))
+        bot: Bot = data["bot"]
+        await bot.send_message(user.id, t._("Bitte etwas langsamer. Ich antworte gleich wieder."))
+
+    dp.update.outer_middleware(OneAtATimePerPerson())
+    dp.update.outer_middleware(Throttle(settings.throttle_rate, settings.throttle_burst, warn))
+    dp.update.outer_middleware(DatabaseSession(sessions))
+    dp.update.outer_middleware(PersonAndLanguage(conversations, locales, settings.default_locale, translator))
+    dp.include_routers(
+        errors.make_router(),
+        language.make_router(conversations, locales),
+        conversation.make_router(conversations),
+    )
+
+    async def on_startup(bot: Bot) -> None:
+        fallback = "en" if "en" in locales else settings.default_locale
+        await register_commands(bot, locales, translator, fallback)
+
+    dp.startup.register(on_startup)
+    return dp
+
+
+def webhook_secret(settings: Settings, key: bytes) -> str:
+    """The same on every replica that shares the key, so no replica has to tell the others."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()[:48]
+
+
+async def run_polling(bot: Bot, dp: Dispatcher) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("starting long polling")
+    await dp.start_polling(bot, allowed_updates=ALLOWED_UPDATES)
+
+
+def build_webhook_app(
+    bot: Bot, dp: Dispatcher, settings: Settings, secret: str, engine: AsyncEngine
+) -> web.Application:
+    path = f"/telegram/{secret[:24]}"
+    app = web.Application()
+    # Handled before answering: if the process dies mid-update, Telegram delivers it again.
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False).register(
+        app, path=path
+    )
+    setup_application(app, dp, bot=bot)
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok"})
+
+    async def set_webhook(_: web.Application) -> None:
+        url = settings.webhook_url + path
+        info = await bot.get_webhook_info()
+        # Several replicas start with the same URL: only the first one needs to tell Telegram.
+        if info.url != url:
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook registered")
+
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(set_webhook)
+    return app

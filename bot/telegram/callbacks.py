@@ -1,0 +1,21 @@
+"""Callback data factories; every packed string stays within Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Act(CallbackData, prefix="a"):
+    """An engine button: `s` is the state version it was drawn for, so stale taps are detected.
+
+    `l` carries the chosen language while nothing may be stored yet (before consent).
+    """
+
+    s: int
+    a: str
+    v: str = ""
+    l: str = ""  # noqa: E741 - one letter keeps the packed data short
+
+
+class PickLanguage(CallbackData, prefix="lang"):
+    code: str

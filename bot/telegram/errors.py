@@ -1,0 +1,63 @@
+"""Router: an update that failed gets a short apology, never a traceback; the log gets no PII."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.types import ErrorEvent
+from sqlalchemy.exc import DBAPIError
+
+from dialogs.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+
+def make_router() -> Router:
+    router = Router(name="errors")
+
+    @router.errors()
+    async def on_error(event: ErrorEvent, bot: Bot, t: Translator | None = None) -> bool:
+        exc = event.exception
+        # The type and where it happened, never the message: it may quote a person's input.
+        log.error(
+            "update failed",
+            extra={"error": type(exc).__name__, "where": _where(exc)},
+        )
+        chat_id = _chat_id(event)
+        if chat_id is None:
+            return True
+        t = t or Translator()
+        if isinstance(exc, DBAPIError | OSError):
+            text = t._(
+                "Gerade gibt es eine technische Störung. Ihre bisherigen Antworten sind sicher. "
+                "Bitte versuchen Sie es in ein paar Minuten noch einmal."
+            )
+        else:
+            text = t._("Entschuldigung, da ist etwas schiefgelaufen. Bitte versuchen Sie es noch einmal.")
+        try:
+            await bot.send_message(chat_id, text)
+        except Exception:
+            log.warning("could not send the apology")
+        return True
+
+    return router
+
+
+def _chat_id(event: ErrorEvent) -> int | None:
+    update = event.update
+    if update.message is not None:
+        return update.message.chat.id
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        return query.message.chat.id
+    return None
+
+
+def _where(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}"
