@@ -11,7 +11,7 @@ from typing import Any
 
 # Telegram user and chat ids are long integers; bot tokens start with one. Update ids are also
 # long integers and are redacted too: a log does not need them.
-_LONG_NUMBER = re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])")
+_LONG_NUMBER = re.compile(r"(?<!\w)-?\d{6,}(?!\w)")
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 # SQLAlchemy appends the bound values of a failed statement, which may be a free-text answer.
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +17,7 @@ from storage.conversations import ConversationRepository, StaleState
 from storage.pseudonym import pseudonym
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 
 
 class Conversations:
@@ -51,6 +53,7 @@ class Conversations:
                 # A concurrent update for the same person won; rerun on the fresh state, where
                 # a repeated button press is recognised as stale and stores nothing twice.
                 log.info("concurrent update, retrying", extra={"attempt": attempt})
+                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise RuntimeError("could not apply the update after repeated concurrent changes")
 
     async def _attempt(self, session: AsyncSession, person: str, inp: Input, locale: str) -> Outcome:
@@ -65,6 +68,8 @@ class Conversations:
         if any(isinstance(e, Forgotten) for e in outcome.events):
             await repo.forget(person)
         elif outcome.state is not None:
+            if stored is not None and not outcome.events and outcome.state == stored.state:
+                return outcome  # nothing changed (a stale tap, a help text): no write, no conflict
             await repo.apply(person, outcome.events)
             await repo.save(person, outcome.state, stored.version if stored else None)
         return outcome

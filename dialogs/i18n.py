@@ -9,10 +9,9 @@ import gettext
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from dialogs.bidi import FSI, PDI, isolate_ltr
+
 SOURCE_LOCALE = "de"
-# First Strong Isolate ... Pop Directional Isolate: keeps a German name, a date or "3/8"
-# from being reordered inside a right-to-left sentence.
-FSI, PDI = "\u2068", "\u2069"
 
 
 class Catalog(Protocol):
@@ -42,9 +41,9 @@ class Translator:
 
     def p_(self, context: str, message: str) -> str:
         """Questionnaire content: the context is the stable id, the message the German text."""
-        return str(self.catalog.pgettext(context, message))
+        return self._format(str(self.catalog.pgettext(context, message)), {})
 
     def _format(self, text: str, params: dict[str, object]) -> str:
-        if not params:
-            return text
-        return text.format(**{k: self.isolate(v) for k, v in params.items()})
+        if params:
+            text = text.format(**{k: self.isolate(v) for k, v in params.items()})
+        return isolate_ltr(text) if self.rtl else text

@@ -145,7 +145,7 @@ async def test_parallel_double_tap_stores_one_answer(db: AsyncEngine, engine: En
     assert out.state is not None
     seq = out.state.seq
     results = await asyncio.gather(
-        *(conv.handle(person, Press(seq, "pick", "mitte"), "de") for _ in range(4))
+        *(conv.handle(person, Press(seq, "pick", "mitte"), "de") for _ in range(8))
     )
     assert sum(1 for r in results if r.events) == 1
     async with session_factory(db)() as session:
