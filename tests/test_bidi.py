@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from dialogs.bidi import FSI, LRI, PDI, isolate_ltr
@@ -11,7 +13,7 @@ from dialogs.i18n import Translator
 class _Arabic:
     """A tiny stand-in catalog, so the test does not depend on the shipped translation."""
 
-    table = {
+    table: ClassVar[dict[str, str]] = {
         "{title} – Frage {number} von {total}": "{title} – السؤال {number} من {total}",
         "Ja": "نعم",
         "Schreiben Sie /fields für die Übersicht.": "اكتب /fields لرؤية القائمة.",
@@ -32,7 +34,10 @@ class _Arabic:
     [
         ("اكتب /fields للقائمة.", f"اكتب {LRI}/fields{PDI} للقائمة."),
         ("الحي Friedrichshain-Kreuzberg", f"الحي {LRI}Friedrichshain-Kreuzberg{PDI}"),
-        ("في 24.11.2026 في Rathaus Charlottenburg.", f"في {LRI}24.11.2026{PDI} في {LRI}Rathaus Charlottenburg{PDI}."),
+        (
+            "في 24.11.2026 في Rathaus Charlottenburg.",
+            f"في {LRI}24.11.2026{PDI} في {LRI}Rathaus Charlottenburg{PDI}.",
+        ),
         ("السؤال 3/8", f"السؤال {LRI}3/8{PDI}"),
         ("الرابط https://www.berlin.de/lb/intmig/", f"الرابط {LRI}https://www.berlin.de/lb/intmig/{PDI}"),
         ("مركز العمل (Jobcenter)", f"مركز العمل ({LRI}Jobcenter{PDI})"),
