@@ -79,5 +79,6 @@ class Conversations:
         if session is None:
             async with self.sessions() as own:
                 return await self.locale_of(person, own)
-        stored = await ConversationRepository(session).load(person)
+        async with session.begin():
+            stored = await ConversationRepository(session).load(person)
         return stored.state.locale if stored else None

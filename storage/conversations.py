@@ -30,7 +30,7 @@ class ConversationRepository:
         self.session = session
 
     async def load(self, pseudonym: str) -> StoredState | None:
-        row = await self.session.get(ConversationStateRow, pseudonym)
+        row = await self.session.get(ConversationStateRow, pseudonym, populate_existing=True)
         if row is None:
             return None
         return StoredState(ConversationState.model_validate(row.state), row.version)

@@ -35,6 +35,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, NamedTuple, Self, TypeVar
@@ -51,6 +52,7 @@ from aiohttp import (
 )
 
 logger = logging.getLogger(__name__)
+_current_request: ContextVar[web.Request | None] = ContextVar("fake_telegram_request", default=None)
 
 Json = dict[str, Any]
 Handler = Callable[[Json], Awaitable[Any]]
@@ -62,6 +64,7 @@ MAX_CALLBACK_DATA = 64
 MAX_ANSWER_TEXT = 200
 MAX_UPLOAD = 50 * 1024 * 1024
 POLL_INTERVAL = 0.02
+ABANDON_CHECK = 0.1  # how often a waiting long poll checks whether its client has gone
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_UPDATE_ID = 100_000
 
@@ -366,8 +369,8 @@ def _merge_pre_code(entities: list[Json]) -> list[Json]:
     pres = {(e["offset"], e["length"]): e for e in entities if e["type"] == "pre"}
     merged: list[Json] = []
     for entity in entities:
-        language = entity.pop("language", None)
         if entity["type"] == "code":
+            language = entity.pop("language", None)  # standalone code has no language
             pre = pres.get((entity["offset"], entity["length"]))
             if pre is not None:
                 if language:
@@ -599,6 +602,11 @@ async def _read_webhook_reply(response: ClientResponse) -> Json | None:
     return _normalize(raw, files)
 
 
+def _client_gone() -> bool:
+    request = _current_request.get()
+    return request is not None and (request.transport is None or request.transport.is_closing())
+
+
 def _update_type(update: Json) -> str:
     return next((key for key in update if key != "update_id"), "")
 
@@ -700,6 +708,7 @@ class FakeTelegram:
     # ----- lifecycle ----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._stopping = False
         app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
         app.router.add_get("/bot{token}/{method}", self._handle)
         app.router.add_post("/bot{token}/{method}", self._handle)
@@ -795,6 +804,7 @@ class FakeTelegram:
             params = await _read_request(request)
         except ApiError as exc:
             return self._respond(exc.payload(), exc.code)
+        _current_request.set(request)  # each request runs in a task (and context) of its own
         status, body = await self._call(*entry, params)
         return self._respond(body, status)
 
@@ -1221,24 +1231,29 @@ class FakeTelegram:
         if "allowed_updates" in params:
             self._allowed_updates = params["allowed_updates"] or None
         self._confirm(offset)
+        batch = await self._long_poll(limit, time.monotonic() + wait)
+        if batch:
+            self._handed_out_upto = max(self._handed_out_upto, batch[-1]["update_id"])
+            self._touch()
+        return batch
+
+    async def _long_poll(self, limit: int, deadline: float) -> list[Json]:
+        """Wait until updates are pending or `deadline`; end early when superseded or abandoned."""
         ticket = object()
         self._poller = ticket
         self._wake()  # an older long poll still waiting ends with a conflict, as in Telegram
-        deadline = time.monotonic() + wait
         while not (batch := self._batch(limit)) and not self._stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            changed = self._changed
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
+                await asyncio.wait_for(self._changed.wait(), min(remaining, ABANDON_CHECK))
+            if _client_gone():  # the bot stopped polling: hand nothing out to a closed connection
+                raise ApiError(499, "Client Closed Request")
             if self._poller is not ticket:
                 raise ApiError(409, POLL_CONFLICT)
             if self.webhook is not None:
                 raise ApiError(409, WEBHOOK_CONFLICT)
-        if batch:
-            self._handed_out_upto = max(self._handed_out_upto, batch[-1]["update_id"])
-            self._touch()
         return batch
 
     def _confirm(self, offset: int) -> None:
@@ -1549,5 +1564,6 @@ class FakeTelegram:
         return quiet and self._busy == 0 and not self._undelivered()
 
     def _recent(self) -> str:
-        tail = ", ".join(f"{r.method}->{r.status}" for r in self.requests[-8:] if r.method != "getUpdates")
+        calls = [r for r in self.requests if r.method != "getUpdates"]
+        tail = ", ".join(f"{r.method}->{r.status}" for r in calls[-8:])
         return f"recent calls: {tail or 'none'}"
