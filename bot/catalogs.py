@@ -73,7 +73,9 @@ def update(directory: Path = LOCALES_DIR, new_locale: str | None = None) -> list
                 fuzzy=False,
                 header_comment=f"# {language} translations for Mitsprache.\n# {NOT_REVIEWED}",
             )
-        catalog.update(template, update_header_comment=False)
+        # No fuzzy guesses: a new text stays untranslated (and the check says so) until a person
+        # translates it, instead of showing a neighbouring message's translation.
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True)
     return locales

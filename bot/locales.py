@@ -19,4 +19,6 @@ def translator(locale: str) -> Translator:
     if catalog is None:
         log.warning("no catalog for locale %s; falling back to German", locale)
         return Translator(SOURCE_LOCALE)
-    return Translator(locale, catalog, rtl=catalogs.is_rtl(locale))
+    return Translator(
+        locale, catalog, rtl=catalogs.is_rtl(locale), language_name=catalogs.language_name(locale)
+    )

@@ -27,6 +27,7 @@ class Translator:
     locale: str = SOURCE_LOCALE
     catalog: Catalog = field(default_factory=gettext.NullTranslations)
     rtl: bool = False
+    language_name: str = "Deutsch"
 
     def isolate(self, value: object) -> str:
         """A value placed inside a sentence, isolated from the surrounding direction where needed."""

@@ -112,7 +112,7 @@ def forgotten(t: Translator) -> Reply:
 def my_data(catalogue: Catalogue, state: ConversationState, t: Translator) -> Reply:
     lines = [
         t._("Das ist über Sie gespeichert (unter einem Pseudonym, ohne Namen):"),
-        t._("Sprache: {locale}", locale=state.locale),
+        t._("Sprache: {language}", language=t.language_name),
     ]
     for q in catalogue.all():
         fp = state.fields.get(q.id)
