@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_datetime_format
 
 from dialogs.bidi import FSI, PDI, isolate_ltr
 
 SOURCE_LOCALE = "de"
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Catalog(Protocol):
@@ -43,6 +48,23 @@ class Translator:
     def p_(self, context: str, message: str) -> str:
         """Questionnaire content: the context is the stable id, the message the German text."""
         return self._format(str(self.catalog.pgettext(context, message)), {})
+
+    def date(self, value: date | datetime, fmt: str = "full") -> str:
+        """A date the way this language writes it (Berlin time for moments)."""
+        if isinstance(value, datetime):
+            value = value.astimezone(BERLIN).date()
+        return self.isolate(format_date(value, format=fmt, locale=self.locale))
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in Berlin time with weekday, date and hour, in this language's own pattern."""
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC or Europe/Berlin)")
+        local = value.astimezone(BERLIN)
+        day = format_date(local.date(), format="full", locale=self.locale)
+        hour = format_time(local, format="short", tzinfo=BERLIN, locale=self.locale)
+        # The language's own way of joining date and time ("{1} 'um' {0}" in German).
+        joined = str(get_datetime_format("long", locale=self.locale)).replace("'", "")
+        return self.isolate(joined.replace("{1}", day).replace("{0}", hour))
 
     def _format(self, text: str, params: dict[str, object]) -> str:
         if params:

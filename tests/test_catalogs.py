@@ -1,0 +1,135 @@
+"""The shipped catalogs: complete, consistent with the code, checked by msgfmt; a new one needs no code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from bot import catalogs
+from bot.locales import translator
+from dialogs.bidi import FSI, PDI
+from dialogs.i18n import Translator
+
+REQUIRED = {"de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti", "vi", "ro"}
+TRANSLATED = sorted(REQUIRED - {"de"})
+
+
+def test_every_required_language_is_shipped() -> None:
+    assert set(catalogs.shipped_locales()) >= REQUIRED
+
+
+def test_the_template_matches_the_code() -> None:
+    """Forgetting `mitsprache catalogs update` after changing a text fails here."""
+    with (catalogs.LOCALES_DIR / "messages.pot").open("rb") as handle:
+        committed = {(m.context, str(m.id)) for m in read_po(handle) if m.id}
+    extracted = {(m.context, str(m.id)) for m in catalogs.extract() if m.id}
+    assert extracted == committed, "run `mitsprache catalogs update`"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_is_complete_and_consistent(locale: str) -> None:
+    report = catalogs.check(locale)
+    assert report.untranslated == []
+    assert report.fuzzy == []
+    assert report.mismatched == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_unreviewed_catalogs_say_so(locale: str) -> None:
+    report = catalogs.check(locale)
+    text = catalogs.po_path(locale).read_text(encoding="utf-8")
+    assert report.reviewed or catalogs.NOT_REVIEWED in text
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_msgfmt_check_passes(locale: str) -> None:
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("msgfmt (GNU gettext) is missing; .ci/run installs it", pytrace=False)
+        pytest.skip("msgfmt (GNU gettext) is not installed")
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", os.devnull, str(catalogs.po_path(locale))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_arabic_has_six_plural_forms() -> None:
+    t = translator("ar")
+    assert "nplurals=6" in catalogs.po_path("ar").read_text(encoding="utf-8")
+    forms = {
+        t.n_("Sie können höchstens {n} Antwort wählen.", "Sie können höchstens {n} Antworten wählen.", n)
+        for n in (0, 1, 2, 3, 11, 100)
+    }
+    assert len(forms) == 6
+
+
+def test_ukrainian_plural_follows_its_own_rule() -> None:
+    t = translator("uk")
+    one, few, many = (
+        t.n_("Bitte wählen Sie mindestens {n} Antwort.", "Bitte wählen Sie mindestens {n} Antworten.", n)
+        for n in (1, 3, 5)
+    )
+    assert len({one, few, many}) == 3
+
+
+def test_a_new_catalog_is_picked_up_without_code(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(catalogs.LOCALES_DIR, locales)
+    assert "so" not in catalogs.shipped_locales(locales)
+    source = catalogs.po_path("en", locales)
+    target = catalogs.po_path("so", locales)
+    target.parent.mkdir(parents=True)
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    catalog.locale = "so"  # type: ignore[assignment]
+    next(iter(m for m in catalog if m.id == "Hilfe")).string = "Caawimaad"
+    with target.open("wb") as handle:
+        write_po(handle, catalog)
+    assert "so" in catalogs.shipped_locales(locales)
+    loaded = catalogs.load("so", locales)
+    assert loaded is not None and loaded.gettext("Hilfe") == "Caawimaad"
+
+
+def test_update_starts_a_new_language_with_its_plural_rule(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    shutil.copy(catalogs.LOCALES_DIR / "babel.cfg", locales / "babel.cfg")
+    catalogs.update(locales, new_locale="so")
+    text = catalogs.po_path("so", locales).read_text(encoding="utf-8")
+    assert "Plural-Forms: nplurals=2" in text and catalogs.NOT_REVIEWED in text
+    report = catalogs.check("so", locales)
+    assert report.untranslated and not report.ok  # reported, never silent
+
+
+def test_a_missing_translation_falls_back_to_german_and_is_reported(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(catalogs.LOCALES_DIR, locales)
+    path = catalogs.po_path("en", locales)
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    next(iter(m for m in catalog if m.id == "Hilfe")).string = ""
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    loaded = catalogs.load("en", locales)
+    assert loaded is not None and loaded.gettext("Hilfe") == "Hilfe"
+    assert "Hilfe" in catalogs.check("en", locales).untranslated
+
+
+def test_dates_are_written_the_languages_way_in_berlin_time() -> None:
+    moment = datetime(2017, 11, 9, 17, 0, tzinfo=UTC)  # 18:00 in Berlin
+    assert translator("de").datetime(moment) == "Donnerstag, 9. November 2017, 18:00"
+    assert "листопада" in translator("uk").datetime(moment)
+    arabic = translator("ar").datetime(moment)
+    assert arabic.startswith(FSI) and arabic.endswith(PDI) and "نوفمبر" in arabic
+    with pytest.raises(ValueError, match="naive"):
+        Translator("de").datetime(datetime(2017, 11, 9, 18, 0))
