@@ -32,10 +32,12 @@ def welcome(t: Translator) -> Reply:
 def consent_request(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Bevor es losgeht: Wir speichern Ihre Antworten und wo Sie im Fragebogen sind. "
-            "Wir speichern sie unter einem Pseudonym, nie mit Ihrem Namen. "
-            "Die Arbeitsgruppen des Senats sehen die Antworten nur anonym. "
-            "Sie können alles jederzeit löschen.\n\nSind Sie einverstanden?"
+            "Bevor es losgeht: Wir speichern Ihre Antworten, Ihre Sprache und wo Sie im Fragebogen "
+            "sind. Wir speichern sie unter einem Pseudonym, nie mit Ihrem Namen. Wozu: Die "
+            "Arbeitsgruppen des Berliner Senats lesen die Antworten, aber nur anonym.\n\n"
+            "Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.\n\n"
+            "Mit /mydata sehen Sie Ihre Daten, mit /delete löschen Sie jederzeit alles.\n\n"
+            "Sind Sie einverstanden?"
         ),
         (
             (Button(t._("Ja, einverstanden"), "agree"),),
