@@ -80,6 +80,15 @@ async def skip_about(fake: FakeTelegram, user: int, t: Translator) -> None:
     await press(fake, user, t._("Absenden"))
 
 
+async def open_field(fake: FakeTelegram, user: int, title: str) -> Translator:
+    """A new German-speaking person who agrees, skips the about block and opens a field."""
+    fake.add_user(user, language_code="de")
+    t = await consent(fake, user, "de")
+    await skip_about(fake, user, t)
+    await press(fake, user, title)
+    return t
+
+
 async def answer_current_field(fake: FakeTelegram, user: int, t: Translator) -> int:
     """Answer every question (first option, or a text) up to the review, then send."""
     hint = t._("Schreiben Sie Ihre Antwort als Nachricht (höchstens {limit} Zeichen).", limit=1000)
@@ -198,10 +207,7 @@ async def test_bad_input_is_answered_and_stores_nothing_wrong(
     fake: FakeTelegram, running: BotUnderTest, sqlite_db: AsyncEngine
 ) -> None:
     user = 5001
-    fake.add_user(user, language_code="de")
-    t = await consent(fake, user, "de")
-    await skip_about(fake, user, t)
-    await press(fake, user, "Gesundheit und Pflege")
+    await open_field(fake, user, "Gesundheit und Pflege")
     question = last_with_buttons(fake, user)
     current = question.plain_text
 
@@ -252,10 +258,7 @@ async def test_too_long_text_is_refused(
     fake: FakeTelegram, running: BotUnderTest, sqlite_db: AsyncEngine
 ) -> None:
     user = 5101
-    fake.add_user(user, language_code="de")
-    t = await consent(fake, user, "de")
-    await skip_about(fake, user, t)
-    await press(fake, user, "Partizipation")
+    await open_field(fake, user, "Partizipation")
     hint = "Schreiben Sie Ihre Antwort als Nachricht"
     for _ in range(12):  # walk to the free-text question at the end
         message = last_with_buttons(fake, user)
