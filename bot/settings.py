@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from dialogs.definitions import FIELD_IDS
 from storage.pseudonym import MIN_KEY_LENGTH, load_or_create_key
 
 ENV_PREFIX = "MITSPRACHE_"
@@ -59,6 +60,34 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="Updates per second one person may send (0: no limit)."
     )
     throttle_burst: int = Field(default=8, ge=1, description="Updates one person may send at once.")
+    staff: str = Field(
+        default="",
+        description="Staff by Telegram user id: '111:admin,222:gesundheit' (admin or a field id).",
+    )
+    k_anonymity: int = Field(
+        default=5, ge=2, le=100, description="Smallest group shown in exports (health: at least 10)."
+    )
+
+    @field_validator("staff")
+    @classmethod
+    def _check_staff(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            user, _, role = entry.partition(":")
+            if not user.strip().isdigit() or role.strip() not in ("admin", *FIELD_IDS):
+                raise ValueError(
+                    f"has the entry '{entry}'; write 'TELEGRAM_USER_ID:ROLE' where ROLE is admin or "
+                    f"one of {', '.join(FIELD_IDS)}, separated by commas"
+                )
+        return value
+
+    @property
+    def staff_roles(self) -> dict[int, str]:
+        roles: dict[int, str] = {}
+        for entry in filter(None, (part.strip() for part in self.staff.split(","))):
+            user, _, role = entry.partition(":")
+            roles[int(user)] = role.strip()
+        return roles
+
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     @field_validator("database_url")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -65,6 +66,20 @@ class ConversationRepository:
     async def forget(self, pseudonym: str) -> None:
         """Delete the person; answers, state and completions go with them (ON DELETE CASCADE)."""
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
+
+    async def purge_inactive(self, before: datetime) -> int:
+        """Retention: delete everyone whose conversation has not moved since `before`."""
+        stale = select(ConversationStateRow.pseudonym).where(ConversationStateRow.updated_at < before)
+        orphans = select(Participant.pseudonym).where(
+            Participant.consented_at < before,
+            Participant.pseudonym.not_in(select(ConversationStateRow.pseudonym)),
+        )
+        result = await self.session.execute(
+            delete(Participant)
+            .where(Participant.pseudonym.in_(stale.union(orphans)))
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def apply(self, pseudonym: str, events: Iterable[Event]) -> None:
         for event in events:

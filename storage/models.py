@@ -78,3 +78,31 @@ class FieldCompletion(Base):
     )
     field: Mapped[str] = mapped_column(String(32))
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TextReview(Base):
+    """A staff decision on one scrubbed free-text answer; only released texts are exported.
+
+    `text_hash` ties the decision to the text it was made on: a changed answer needs a new review.
+    """
+
+    __tablename__ = "text_reviews"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # released | withheld
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExportAudit(Base):
+    """Who exported what and when; `actor` is a staff member's Telegram id or a CLI login."""
+
+    __tablename__ = "export_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    rows: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,70 @@
+"""Staff review of free-text answers: list them scrubbed, release or withhold each one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.definitions import Catalogue
+from storage.export import text_hash
+from storage.models import Answer, TextReview, utcnow
+from storage.upsert import upsert
+
+STATUSES = ("pending", "released", "withheld")
+
+
+@dataclass(frozen=True)
+class FreeText:
+    answer_id: int
+    question: str
+    scrubbed: str
+    status: str
+
+
+async def free_texts(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    field_id: str,
+    scrub: Callable[[str], str],
+    status: str | None = None,
+) -> AsyncIterator[FreeText]:
+    """The field's free-text answers, already scrubbed; a changed text counts as pending again."""
+    questionnaire = catalogue.get(field_id)
+    text_questions = [q.id for q in questionnaire.questions if q.type == "text"] if questionnaire else []
+    stmt = (
+        select(Answer.id, Answer.question, Answer.value, TextReview.status, TextReview.text_hash)
+        .outerjoin(TextReview, TextReview.answer_id == Answer.id)
+        .where(Answer.field == field_id, Answer.question.in_(text_questions))
+        .order_by(Answer.id)
+    )
+    for answer_id, question, value, decided, decided_hash in (await session.execute(stmt)).all():
+        text = str(value)
+        current = decided if decided and decided_hash == text_hash(text) else "pending"
+        if status is None or status == current:
+            yield FreeText(answer_id, question, scrub(text), current)
+
+
+async def decide(session: AsyncSession, answer_id: int, status: str, reviewer: str) -> bool:
+    """Release or withhold one answer as it is now; False if there is no such free-text answer."""
+    if status not in ("released", "withheld"):
+        raise ValueError(f"status must be released or withheld, not {status}")
+    value = await session.scalar(select(Answer.value).where(Answer.id == answer_id))
+    if not isinstance(value, str):
+        return False
+    await upsert(
+        session,
+        TextReview,
+        {
+            "answer_id": answer_id,
+            "text_hash": text_hash(value),
+            "status": status,
+            "reviewer": reviewer,
+            "reviewed_at": utcnow(),
+        },
+        conflict=("answer_id",),
+        update=("text_hash", "status", "reviewer", "reviewed_at"),
+    )
+    return True
