@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -17,15 +18,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import catalogs, logs, terminal
+from bot import catalogs, exports, logs, terminal
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
-from dialogs.definitions import DefinitionError, load_catalogue
+from dialogs.definitions import FIELD_IDS, DefinitionError, load_catalogue
 from dialogs.engine import Engine
 from dialogs.i18n import SOURCE_LOCALE
-from storage import migrate
+from storage import audit, migrate, reviews
+from storage.conversations import ConversationRepository
 from storage.db import create_engine, is_sqlite, session_factory
+from storage.export_formats import FORMATS
+from storage.reviews import STATUSES
 
 EXIT_CONFIG = 2
 
@@ -55,6 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply all migrations (creates the database if needed)")
     db_sub.add_parser("current", help="show the schema revision of the database")
 
+    exp = sub.add_parser("export", help="anonymised export of one Handlungsfeld for its working group")
+    exp.add_argument("--field", required=True, choices=FIELD_IDS)
+    exp.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
+    exp.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+
+    sub.add_parser("audit", help="show the export audit log")
+
+    purge = sub.add_parser("purge", help="delete everyone inactive for longer than the retention period")
+    purge.add_argument("--older-than", required=True, type=_days, metavar="DAYS",
+                       help="e.g. 365d (or 365)")  # fmt: skip
+
+    review = sub.add_parser("review", help="release or withhold free-text answers for export")
+    review_sub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    listing = review_sub.add_parser("list", help="show scrubbed free-text answers of a field")
+    listing.add_argument("--field", required=True, choices=FIELD_IDS)
+    listing.add_argument("--status", choices=STATUSES, default="pending")
+    for action in ("release", "withhold"):
+        decision = review_sub.add_parser(action, help=f"{action} answers by their number")
+        decision.add_argument("ids", nargs="+", type=int, metavar="ID")
+
     cat = sub.add_parser("catalogs", help="translation catalogs in locales/")
     cat_sub = cat.add_subparsers(dest="catalogs_command", required=True, metavar="ACTION")
     upd = cat_sub.add_parser("update", help="extract all texts into messages.pot and merge every .po")
@@ -82,6 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings)
         if args.command == "db":
             return asyncio.run(_db(settings, args.db_command))
+        if args.command == "export":
+            return asyncio.run(_export(settings, args.field, args.fmt, args.output))
+        if args.command == "audit":
+            return asyncio.run(_audit(settings))
+        if args.command == "purge":
+            return asyncio.run(_purge(settings, args.older_than))
+        if args.command == "review":
+            return asyncio.run(_review(settings, args))
         if args.command == "catalogs":
             return _catalogs(args.catalogs_command, args.__dict__.get("add"))
     except (DefinitionError, migrate.SchemaOutdated) as exc:
@@ -127,6 +159,91 @@ async def _db(settings: Settings, action: str) -> int:
             print(f"current: {current or '(empty database)'}, newest: {migrate.head_revision()}")
     finally:
         await engine.dispose()
+    return 0
+
+
+def _days(value: str) -> int:
+    number = value.removesuffix("d")
+    if not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of days such as 365d")
+    return int(number)
+
+
+async def _with_database(settings: Settings) -> AsyncEngine:
+    engine = _open_database(settings)
+    try:
+        await migrate.ensure_current(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+async def _export(settings: Settings, field_id: str, fmt: str, output: Path) -> int:
+    engine = await _with_database(settings)
+    try:
+        stats = await exports.export_field(
+            session_factory(engine), load_catalogue(), field_id, fmt, output,
+            settings.k_anonymity, f"cli:{getpass.getuser()}",
+        )  # fmt: skip
+    finally:
+        await engine.dispose()
+    print(
+        f"{output}: {stats.respondents} respondents, {stats.suppressed_rows} rows with suppressed "
+        f"details (k={stats.k}), {stats.held_back_texts} free texts held back, "
+        f"{stats.released_texts} released"
+    )
+    return 0
+
+
+async def _audit(settings: Settings) -> int:
+    engine = await _with_database(settings)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await audit.entries(session)
+    finally:
+        await engine.dispose()
+    print(f"{'when (UTC)':<20} {'who':<24} {'field':<14} {'format':<6} rows")
+    for entry in rows:
+        when = entry.at.strftime("%Y-%m-%d %H:%M")
+        print(f"{when:<20} {entry.actor:<24} {entry.field:<14} {entry.format:<6} {entry.rows}")
+    return 0
+
+
+async def _purge(settings: Settings, days: int) -> int:
+    engine = await _with_database(settings)
+    before = datetime.now(UTC) - timedelta(days=days)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            removed = await ConversationRepository(session).purge_inactive(before)
+    finally:
+        await engine.dispose()
+    print(f"deleted {removed} people inactive since before {before:%Y-%m-%d}, with all their answers")
+    return 0
+
+
+async def _review(settings: Settings, args: argparse.Namespace) -> int:
+    engine = await _with_database(settings)
+    reviewer = f"cli:{getpass.getuser()}"
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if args.review_command == "list":
+                count = 0
+                async for item in reviews.free_texts(
+                    session, load_catalogue(), args.field, exports.scrub, args.status
+                ):
+                    count += 1
+                    print(f"[{item.answer_id}] {item.question} ({item.status}): {item.scrubbed}")
+                print(f"{count} {args.status} free-text answers in {args.field}")
+                return 0
+            status = "released" if args.review_command == "release" else "withheld"
+            missing = [i for i in args.ids if not await reviews.decide(session, i, status, reviewer)]
+    finally:
+        await engine.dispose()
+    if missing:
+        print(f"no free-text answer with number(s) {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
+    print(f"{status}: {', '.join(map(str, args.ids))}")
     return 0
 
 

@@ -52,3 +52,5 @@ def configure(level: str, stream: Any = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Presidio reports every analysis at INFO; nothing in it helps an operator.
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)

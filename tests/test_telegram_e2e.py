@@ -17,7 +17,7 @@ from bot import catalogs, logs
 from bot.locales import translator
 from dialogs.bidi import FSI, PDI
 from dialogs.i18n import Translator
-from storage import migrate
+from storage import audit, migrate
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
 from tests.fake_telegram import FakeTelegram
@@ -345,6 +345,12 @@ async def test_logs_carry_no_personal_data(fake: FakeTelegram, sqlite_db: AsyncE
         json.loads(line)
     for secret in ("987654321", "Fatima", "fatima_b", "Meine geheime Meinung", TOKEN):
         assert secret not in output, secret
+    # Nor does any table hold the raw id, the name or the username.
+    async with sqlite_db.connect() as conn:
+        for table in ALL_TABLES:
+            stored = repr((await conn.execute(text(f"SELECT * FROM {table}"))).all())
+            for secret in ("987654321", "Fatima", "fatima_b"):
+                assert secret not in stored, (table, secret)
 
 
 async def test_webhook_delivers_and_checks_the_secret(fake: FakeTelegram, sqlite_db: AsyncEngine) -> None:
@@ -364,5 +370,43 @@ async def test_webhook_delivers_and_checks_the_secret(fake: FakeTelegram, sqlite
                 assert response.status == 401
             async with client.get(base + "/healthz") as response:
                 assert response.status == 200
+    finally:
+        await bot.stop()
+
+
+async def test_export_is_for_staff_only(fake: FakeTelegram, sqlite_db: AsyncEngine) -> None:
+    bot = BotUnderTest(fake, sqlite_db, throttle_rate=0, staff="9001:admin,9002:gesundheit")
+    await bot.start_polling()
+    try:
+        await open_field(fake, 9100, "Wohnen und Soziales")
+        first = last_with_buttons(fake, 9100)
+        fake.press(9100, first.message_id, first.buttons[0]["callback_data"])  # one answer to export
+        await settle(fake)
+        for user in (9001, 9002, 9003):
+            fake.add_user(user, language_code="de")
+        # A refugee (no role) gets exactly the unknown-command answer, and no file.
+        await consent(fake, 9003, "de")
+        before = len(fake.messages(9003))
+        await say(fake, 9003, "/export wohnen csv")
+        await say(fake, 9003, "/gibtsnicht")
+        texts = [m.plain_text for m in fake.messages(9003)[before:]]
+        assert len(texts) == 4 and texts[:2] == texts[2:]
+        assert "Diesen Befehl kenne ich nicht" in (texts[0] or "")
+        # A health working-group member may not export housing.
+        await say(fake, 9002, "/export wohnen csv")
+        refusal = fake.last_message(9002)
+        assert refusal is not None and "nur diese Handlungsfelder exportieren: gesundheit" in (
+            refusal.plain_text or ""
+        )
+        # An admin gets the file as a document, and the export is audited.
+        await say(fake, 9001, "/export wohnen csv")
+        document = fake.last_message(9001)
+        assert document is not None and document.document_name == "mitsprache-wohnen.csv"
+        assert (document.document_bytes or b"").startswith(b"\xef\xbb\xbf")
+        assert all(m.document is None for m in fake.messages(9002) + fake.messages(9003))
+        async with session_factory(sqlite_db)() as session:
+            entries = await audit.entries(session)
+        logged = [(e.actor, e.field, e.format, e.rows) for e in entries]
+        assert logged == [("telegram:9001", "wohnen", "csv", 1)]
     finally:
         await bot.stop()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.locales import translator
 from bot.settings import Settings
-from bot.telegram import conversation, errors, language
+from bot.telegram import conversation, errors, language, staff
 from bot.telegram.commands import register_commands
 from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
 from bot.turns import Conversations
@@ -60,6 +60,13 @@ def build_dispatcher(
     dp.include_routers(
         errors.make_router(),
         language.make_router(conversations, locales),
+        staff.make_router(
+            conversations,
+            sessions,
+            conversations.engine.catalogue,
+            settings.staff_roles,
+            settings.k_anonymity,
+        ),
         conversation.make_router(conversations),
     )
 

@@ -1,0 +1,392 @@
+"""Offline PII scrubbing of free-text answers before they leave for a working group.
+
+Every finding is replaced by a typed placeholder: ``[TELEFON]``, ``[EMAIL]``, ``[URL]``, ``[IBAN]``,
+``[TELEGRAM]`` (an @handle), ``[ADRESSE]`` (a German street address with a house number) and ``[PLZ]``
+(a German postcode). Names are not detected: no language model is loaded.
+
+How it works
+- Presidio's ``AnalyzerEngine`` with the no-op NLP engine: no spaCy model is loaded or downloaded.
+  All recognizers are pattern based and registered for one internal language code (``"en"``);
+  every text is analysed with that code, whatever language it is written in.
+- Presidio's own ``EmailRecognizer``, ``UrlRecognizer``, ``IbanRecognizer`` and ``PhoneRecognizer``
+  (regions of the people we serve, leniency VALID), plus our ``PatternRecognizer``s for @handles,
+  German street addresses and postcodes.
+- A second phone pass with ``phonenumbers.PhoneNumberMatcher`` at leniency POSSIBLE, for each region,
+  because VALID misses numbers people really write (``0151 2345678`` is one digit short of a valid
+  German mobile number, but it is still somebody's number). POSSIBLE alone would also flag years,
+  amounts and dates, so a candidate must have at least seven digits and look like a dialled number
+  (``+``, ``00``, a leading ``0`` or ``(``, a Russian ``8 …`` trunk prefix), or be valid for a region.
+- Before analysis, Arabic-Indic (U+0660–0669) and Persian (U+06F0–06F9) digits become ASCII digits
+  and dates, times and year ranges are blanked out (``9.11.2017``, ``18:00``, ``2019-2021``), so
+  that no recognizer can take them for a phone number. Both steps replace one character by one
+  character, so every span found in the analysed text is a span of the original text.
+- Overlapping findings: the longest span wins (ties: the order of :data:`KINDS`); the survivors are
+  replaced right to left so that the offsets stay valid.
+
+Offline: Presidio's ``EmailRecognizer`` validates the domain with ``tldextract.extract``, whose
+module-level extractor fetches the public suffix list from the internet on first use. We subclass
+the recognizer and validate with our own ``TLDExtract(suffix_list_urls=(), cache_dir=None)``, which
+reads the suffix list bundled with tldextract and writes no cache. The module-level extractor is
+never touched, so nothing in this module opens a socket.
+
+Build one :class:`Scrubber` and reuse it: construction compiles the patterns and loads the suffix
+list (a fraction of a second after import); :meth:`Scrubber.scrub` is cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+import tldextract
+from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NoOpNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    EmailRecognizer,
+    IbanRecognizer,
+    PhoneRecognizer,
+    UrlRecognizer,
+)
+
+__all__ = ["KINDS", "PHONE_REGIONS", "Finding", "Scrubbed", "Scrubber"]
+
+#: Placeholder kinds; on overlapping spans of equal length the earlier kind wins.
+KINDS: tuple[str, ...] = ("EMAIL", "URL", "IBAN", "TELEFON", "ADRESSE", "PLZ", "TELEGRAM")
+
+#: Germany and the main countries of origin (see PRODUCT.md, "Languages").
+PHONE_REGIONS: tuple[str, ...] = ("DE", "SY", "AF", "IR", "IQ", "TR", "UA", "RU", "ER", "MD", "GE", "VN")
+
+# Presidio recognizers are registered per language; the input can be in any language, so all of
+# ours are registered for this one code and every text is analysed with it.
+_LANGUAGE = "en"
+
+# Arabic-Indic and Persian (extended Arabic-Indic) digits to ASCII, one character for one.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+
+# Case-sensitive patterns for our own recognizers (Presidio's default adds IGNORECASE). Presidio
+# compiles them with the third-party `regex` module (same flag values), which also allows the
+# variable-length lookbehinds used below.
+_FLAGS = re.MULTILINE | re.DOTALL
+
+# ---------------------------------------------------------------------------------------------
+# Dates, times and year ranges: blanked out before analysis so they never look like phone numbers.
+_DATE_TIME = re.compile(
+    r"""
+    (?<![\d./:\-])
+    (?:
+        \d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})          # 9.11.2017, 09. 11. 17
+      | \d{1,2}/\d{1,2}/(?:\d{4}|\d{2})                  # 12/10/2023
+      | \d{4}[-/.]\d{1,2}[-/.]\d{1,2}                    # 2022-10-12, 1398/05/12
+      | \d{1,2}:\d{2}(?:\s?[-–]\s?\d{1,2}:\d{2})?        # 18:00, 8:30-12:00
+      | \d{1,2}\.\d{2}(?=\s?(?:Uhr|h\b))                 # 12.30 Uhr
+      | (?:1[34]|19|20)\d{2}\s?[-–/]\s?(?:(?:1[34]|19|20)\d{2}|\d{2})  # 2019-2021, 2023/24, 1398-1400
+    )
+    (?![\d]|[./:\-]\d)
+    """,
+    re.VERBOSE,
+)
+_MASK = "_"
+
+# ---------------------------------------------------------------------------------------------
+# German street addresses.
+_UP = "[A-ZÄÖÜ]"
+_LO = "[a-zäöüßéèáàóç]"
+_WORD = f"{_UP}{_LO}+"
+
+# Words after a number that make it a quantity, a time or a price rather than a house number.
+_NOT_A_HOUSE_NUMBER = (
+    r"(?!\s*(?:Uhr|h|Euro|EUR|€|%|Prozent|Jahre?n?|Monate?n?|Wochen?|Tage?n?|Stunden?|Minuten?|Min"
+    r"|[Mm]al|km|m|qm|m²|Kinder|Personen|Leute|Menschen|Familien|Plätze|Termine?|Nächte|Semester"
+    r"|Klasse|Bewohner|Zimmer)\b)(?!\s*[€%])(?![.:,]\d)"
+)
+_HOUSE_NUMBER = (
+    r"\s*(?:Nr\.?\s*)?\d{1,3}(?!\d)(?:\s?[a-hA-H](?![\w]))?(?:\s?[-–/]\s?\d{1,3}[a-hA-H]?(?!\d))?"
+    + _NOT_A_HOUSE_NUMBER
+)
+_STREET_SUFFIX_LOWER = (
+    "straße|strasse|str\\.|str|weg|allee|platz|damm|ufer|ring|gasse|chaussee|steig|pfad|promenade"
+    "|zeile|graben|brücke|markt|korso"
+)
+_STREET_SUFFIX_UPPER = (
+    "Straße|Strasse|Str\\.|Str|Weg|Allee|Platz|Damm|Ufer|Ring|Gasse|Chaussee|Steig|Pfad|Promenade"
+    "|Zeile|Graben|Brücke|Markt|Korso|Tor|Park|Kiez|Höhe|Bogen|Karree|Anger|Berg|Hof|Wall|Steg|Aue"
+)
+# Everyday compounds with a street suffix that are not streets ("Kitaplatz 3 Monate").
+_NOT_STREET_COMPOUND = (
+    r"(?!(?:Kita|Schul|Arbeits|Ausbildungs|Studien|Spiel|Park|Sitz|Wohn|Praktikums|Kurs|Therapie"
+    r"|Heim|Termin|Betreuungs|Krippen|Hort|Stell|Camping|Sport|Bau|Rück|Um|Fuß|Aus|Rechts"
+    r"|Bildungs|Lösungs|Dienst|Super|Floh|Wochen|Woh?nungs|Sack|Esels)"
+    r"(?:pl[aä]tz|weg|markt|gasse|brücke|ring))"
+    r"(?!\w*[kl][aä]ufer\b)"  # Verkäufer, Läufer
+)
+_STREET_COMPOUND = (
+    # Müllerstr. 147, Hauptstraße 5a, Kurfürstendamm 21, Karl-Marx-Straße 12, müllerstr 147
+    rf"(?<![\w\-]){_NOT_STREET_COMPOUND}"
+    rf"(?:(?:{_UP}{_LO}*\.?-)+(?:{_STREET_SUFFIX_UPPER}|{_STREET_SUFFIX_LOWER})"
+    rf"|{_UP}{_LO}+(?:{_STREET_SUFFIX_LOWER})"
+    rf"|[a-zäöü]{_LO}+(?:straße|strasse|str\.|str|allee|damm|ufer|chaussee|promenade))"
+)
+_STREET_TWO_WORDS = (
+    # Prenzlauer Allee 227, Berliner Straße 12, Karl Marx Straße 3
+    rf"(?<![\w\-])(?!(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Mein|Meine|Unser|Unsere|Dieser|Diese"
+    rf"|Jeder|Kein|Keine|Im|Am|Zum|Zur)\s)"
+    # a leading word only before a name, not before an adjective: "Kita Berliner Straße 12"
+    rf"(?:{_WORD}\s+(?!{_UP}{_LO}*er\s))?{_WORD}(?:-{_WORD})*\s+(?:{_STREET_SUFFIX_UPPER})(?![\w])"
+)
+# Straße des 17. Juni 135, Platz der Luftbrücke 6
+_STREET_OF = (
+    rf"(?<![\w\-])(?:Straße|Platz|Allee|Ufer|Brücke)\s+(?:der|des|am|an\s+der|zum|zur)\s+"
+    rf"(?:17\.\s*Juni|{_WORD}(?:[\s\-]{_WORD}){{0,2}})(?=\s*\d)"
+)
+# Am Tempelhofer Berg 12, An der Urania 4, Unter den Linden 5, Alt-Moabit 101.
+_NOT_A_STREET_NAME = (
+    r"(?!(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Wochenende|Januar"
+    r"|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Anfang|Ende|Abend"
+    r"|Morgen|Mittag|Nachmittag|Vormittag|Tag|Telefon|Termin|Schalter|Gleis|Tür|Kasse|Haltestelle"
+    r"|Bahnsteig|Eingang|Ausgang|Platz|Tisch|Zeit|Beispiel|Glück|Schule|Uni|Universität|Kita|Arbeit"
+    r"|Stelle|Stunde|Woche|Jahr|Monat|Zimmer|Raum|Haus|Etage|Bus|Kurs|Klasse)\b)"
+)
+_PREFIX_UPPER = (
+    r"(?:Am|An\s+der|An\s+den|An\s+dem|Auf\s+dem|Auf\s+der|Zum|Zur|Unter\s+den|Hinter\s+der|Vor\s+dem)"
+)
+_PREFIX_LOWER = r"(?:am|an\s+der|an\s+den|an\s+dem|auf\s+dem|auf\s+der|zum|zur|unter\s+den)"
+_STREET_PREFIXED = (
+    rf"(?<![\w\-])(?:"
+    rf"{_PREFIX_UPPER}\s+{_NOT_A_STREET_NAME}{_WORD}(?:[\s\-]{_WORD}){{0,2}}"
+    rf"|{_PREFIX_LOWER}\s+{_NOT_A_STREET_NAME}{_WORD}(?:[\s\-]{_WORD}){{1,2}}"
+    rf"|Alt-{_WORD}"
+    rf")(?=\s*\d)"
+)
+# Transliterated into Cyrillic: Мюллерштрассе 147.
+_STREET_CYRILLIC = (
+    r"(?<![\w\-])[А-ЯЁІЇЄҐ][а-яёіїєґ]+(?:-[А-ЯЁІЇЄҐ][а-яёіїєґ]+)*(?:штрассе|штрасе|штр\.|аллее|плац|дамм)"
+)
+_ADDRESS_PATTERNS = [
+    Pattern("street compound", _STREET_COMPOUND + _HOUSE_NUMBER, 0.7),
+    Pattern("adjective and street noun", _STREET_TWO_WORDS + _HOUSE_NUMBER, 0.7),
+    # A capitalised word after the number ("An der Schule 3 Kinder") is a count, not a house.
+    Pattern("prefixed street", _STREET_PREFIXED + _HOUSE_NUMBER + r"(?!\s+[A-ZÄÖÜ])", 0.6),
+    Pattern("street of", _STREET_OF + _HOUSE_NUMBER + r"(?!\s+[A-ZÄÖÜ])", 0.6),
+    Pattern("Cyrillic transliteration", _STREET_CYRILLIC + _HOUSE_NUMBER, 0.6),
+]
+
+# ---------------------------------------------------------------------------------------------
+# German postcodes: five digits with a city after them, a "PLZ" word before them, or, bare, in
+# Berlin's range 10115–14199 and not a round number (amounts and counts usually are).
+_CITIES = (
+    "Berlin|Potsdam|Hamburg|München|Köln|Frankfurt|Leipzig|Dresden|Hannover|Bremen|Stuttgart|Düsseldorf"
+    "|Dortmund|Essen|Nürnberg|Bonn|Cottbus|Brandenburg|Oranienburg|Bernau|Falkensee|Eisenhüttenstadt"
+    "|Magdeburg|Rostock|Halle|Erfurt|Kiel|Schwerin|Mitte|Wedding|Moabit|Neukölln|Kreuzberg|Pankow"
+    "|Spandau|Lichtenberg|Marzahn|Hellersdorf|Reinickendorf|Steglitz|Zehlendorf|Tempelhof|Schöneberg"
+    "|Charlottenburg|Wilmersdorf|Friedrichshain|Treptow|Köpenick|Tegel|Gesundbrunnen|Prenzlauer"
+    "|Берлин|برلين|برلین"
+)
+_POSTCODE_KEYWORDS = (
+    r"(?i:PLZ|Postleitzahl|post\s?code|postal\s+code|zip(?:\s?code)?|индекс|індекс|поштовий\s+індекс"
+    r"|почтовый\s+индекс|کد\s?پستی|الرمز\s+البريدي|رمز\s+بريدي)"
+)
+_FIVE_DIGITS = r"(?<![\d.,:/+\-€$])(?:0[1-9]|[1-9]\d)\d{3}(?!\d|[.,:/\-]\d)"
+_POSTCODE_PATTERNS = [
+    Pattern("postcode and city", _FIVE_DIGITS + rf"(?=[\s,]+(?:{_CITIES})\b)", 0.7),
+    Pattern("postcode keyword", rf"(?<={_POSTCODE_KEYWORDS}[\s.:\-]{{0,3}})" + _FIVE_DIGITS, 0.7),
+    Pattern(
+        "Berlin postcode",
+        r"(?<![\d.,:/+\-€$])(?:10[1-9]\d\d|1[234][0-9]\d\d)(?<!00)(?!\d|[.,:/\-]\d)" + _NOT_A_HOUSE_NUMBER,
+        0.5,
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# @handles (Telegram, Instagram with dots, …); an @ inside a word is part of an e-mail address.
+_HANDLE_PATTERNS = [
+    Pattern("handle", r"(?<![\w@./])@[A-Za-z][A-Za-z0-9_]{2,31}(?:\.[A-Za-z0-9_]+)*(?![\w@])", 0.6)
+]
+
+
+_URL_TRAILING = frozenset(".,;:!?)]}\"'»«“”„’،؛؟")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of personal data: ``text[start:end]`` is to be replaced by ``[kind]``."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scrubbed:
+    """A scrubbed text and the kinds of the placeholders put into it, in reading order."""
+
+    text: str
+    found: tuple[str, ...]
+
+
+class _OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, validating domains against tldextract's bundled suffix list."""
+
+    def __init__(self, extractor: tldextract.TLDExtract) -> None:
+        super().__init__(supported_language=_LANGUAGE, supported_entity="EMAIL")
+        self._extractor = extractor
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self._extractor(pattern_text).fqdn != ""
+
+
+# "12 345 678", "1.250.000": an amount with thousands separators, never a dialled number.
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:[ .,'’\u00a0\u202f]\d{3})+")
+
+
+def _trim_url(analysed: str, finding: Finding) -> Finding:
+    """Presidio's URL pattern swallows the punctuation after a URL ("www.berlin.de/laf, bitte")."""
+    end = finding.end
+    while end > finding.start + 1 and analysed[end - 1] in _URL_TRAILING:
+        end -= 1
+    return Finding(finding.start, end, finding.kind)
+
+
+def _digit_count(candidate: str) -> int:
+    return sum(ch.isdigit() for ch in candidate)
+
+
+class Scrubber:
+    """Finds and replaces personal data in free text, in any language, without network access.
+
+    Construction is the expensive part (patterns, suffix list, a warm-up run); build one and reuse it.
+    """
+
+    def __init__(self, phone_regions: Sequence[str] = PHONE_REGIONS) -> None:
+        self._regions = tuple(phone_regions)
+        # The bundled public suffix list, no download, no disk cache.
+        self._tld = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+        self._tld("example.de")  # parses the bundled list now, not on the first e-mail address
+        recognizers = [
+            _OfflineEmailRecognizer(self._tld),
+            UrlRecognizer(supported_language=_LANGUAGE, supported_entity="URL"),
+            IbanRecognizer(supported_language=_LANGUAGE, supported_entity="IBAN"),
+            PhoneRecognizer(
+                supported_language=_LANGUAGE,
+                supported_entity="TELEFON",
+                supported_regions=self._regions,
+                leniency=phonenumbers.Leniency.VALID,
+            ),
+            PatternRecognizer(
+                supported_entity="ADRESSE",
+                name="GermanStreetAddressRecognizer",
+                supported_language=_LANGUAGE,
+                patterns=_ADDRESS_PATTERNS,
+                global_regex_flags=_FLAGS,
+            ),
+            PatternRecognizer(
+                supported_entity="PLZ",
+                name="GermanPostcodeRecognizer",
+                supported_language=_LANGUAGE,
+                patterns=_POSTCODE_PATTERNS,
+                global_regex_flags=_FLAGS,
+            ),
+            PatternRecognizer(
+                supported_entity="TELEGRAM",
+                name="HandleRecognizer",
+                supported_language=_LANGUAGE,
+                patterns=_HANDLE_PATTERNS,
+                global_regex_flags=_FLAGS,
+            ),
+        ]
+        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[_LANGUAGE])
+        nlp_engine = NoOpNlpEngine(models=[{"lang_code": _LANGUAGE, "model_name": "no_op"}])
+        self._analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=[_LANGUAGE]
+        )
+        self._all_kinds = list(KINDS)
+        self._kinds_without_phone = [kind for kind in KINDS if kind != "TELEFON"]
+        # Compiles every pattern once (Presidio compiles lazily on first use).
+        self.scrub("Tel. 0151 2345678, a@b.de, www.berlin.de, Müllerstr. 147, 13353 Berlin, @name_1")
+
+    def find(self, text: str) -> list[Finding]:
+        """The findings in ``text`` after overlap resolution, in reading order."""
+        analysed = self._prepare(text)
+        few_digits = _digit_count(analysed) < 7
+        candidates: list[Finding] = []
+        for result in self._analyzer.analyze(
+            text=analysed,
+            language=_LANGUAGE,
+            entities=self._kinds_without_phone if few_digits else self._all_kinds,
+        ):
+            finding = Finding(int(result.start), int(result.end), str(result.entity_type))
+            if finding.kind == "URL":
+                finding = _trim_url(analysed, finding)
+            if self._plausible(analysed, finding):
+                candidates.append(finding)
+        if not few_digits:
+            candidates.extend(self._possible_phone_numbers(analysed))
+        return self._resolve(candidates)
+
+    def scrub(self, text: str) -> Scrubbed:
+        """``text`` with every finding replaced by its placeholder, e.g. ``[TELEFON]``."""
+        findings = self.find(text)
+        scrubbed = text
+        for finding in reversed(findings):
+            scrubbed = f"{scrubbed[: finding.start]}[{finding.kind}]{scrubbed[finding.end :]}"
+        return Scrubbed(scrubbed, tuple(finding.kind for finding in findings))
+
+    # -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _prepare(text: str) -> str:
+        """ASCII digits, dates and times blanked out; same length as ``text``."""
+        normalised = text.translate(_DIGITS)
+        return _DATE_TIME.sub(lambda match: _MASK * len(match.group()), normalised)
+
+    @staticmethod
+    def _plausible(analysed: str, finding: Finding) -> bool:
+        candidate = analysed[finding.start : finding.end]
+        if finding.kind == "TELEFON":
+            return _digit_count(candidate) >= 7 and not _THOUSANDS.fullmatch(candidate.strip())
+        if finding.kind == "URL":
+            # Presidio's URL pattern has no word boundary at the end: "Kita.Der" is not kita.de,
+            # and "Jobcenter.Es ist" is a missing space, not a Spanish domain.
+            if finding.end < len(analysed) and analysed[finding.end].isalnum():
+                return False
+            lowered = candidate.lower()
+            if not lowered.startswith(("http://", "https://", "www.")) and "/" not in candidate:
+                top_level = candidate.rsplit(".", 1)[-1]
+                return top_level.islower() or candidate.isupper()
+        return True
+
+    def _possible_phone_numbers(self, analysed: str) -> Iterable[Finding]:
+        """PhoneNumberMatcher at leniency POSSIBLE, for numbers that are dialled but not quite valid."""
+        for region in self._regions:
+            matcher = phonenumbers.PhoneNumberMatcher(
+                analysed, region, leniency=phonenumbers.Leniency.POSSIBLE
+            )
+            for match in matcher:
+                finding = Finding(match.start, match.end, "TELEFON")
+                if not self._plausible(analysed, finding):
+                    continue
+                if self._looks_dialled(match.raw_string) or phonenumbers.is_valid_number(match.number):
+                    yield finding
+
+    @staticmethod
+    def _looks_dialled(candidate: str) -> bool:
+        stripped = candidate.lstrip()
+        if stripped.startswith(("+", "0", "(")):
+            return True
+        # Russian and Ukrainian trunk prefix: 8 (916) 123-45-67
+        return stripped.startswith("8") and _digit_count(stripped) == 11
+
+    @staticmethod
+    def _resolve(candidates: list[Finding]) -> list[Finding]:
+        """Longest span first (ties by the order of KINDS); drop whatever overlaps a kept one."""
+        rank = {kind: index for index, kind in enumerate(KINDS)}
+        ordered = sorted(
+            set(candidates),
+            key=lambda f: (-(f.end - f.start), rank.get(f.kind, len(rank)), f.start),
+        )
+        kept: list[Finding] = []
+        for finding in ordered:
+            if all(finding.end <= other.start or finding.start >= other.end for other in kept):
+                kept.append(finding)
+        return sorted(kept, key=lambda f: f.start)
