@@ -177,7 +177,8 @@ class _Turn:
             self.replies.append(views.help_text(t))
             self.show_current()
         elif name == "privacy":
-            self.replies.append(views.privacy_details(t))
+            self.state.seq += 1
+            self.replies.append(views.privacy_details(t, consented=True))
         elif name == "mydata":
             self.replies.append(views.my_data(self.catalogue, self.state, t))
         elif name == "delete":
@@ -198,6 +199,9 @@ class _Turn:
         if action == "forget":
             self.forget = True
             self.replies.append(views.forgotten(self.t))
+        elif action == "withdraw":
+            self.state.seq += 1
+            self.replies.append(views.confirm_delete(t=self.t))
         elif action == "keep":
             self.replies.append(Reply(self.t._("Gut, es bleibt alles gespeichert.")))
             self.state.seq += 1

@@ -24,6 +24,7 @@ Action = Literal[
     "menu",
     "edit",  # from the review: change the answer to a question (arg: question id)
     "send",  # from the review: finish the field
+    "withdraw",  # withdraw consent: leads to the same confirmation as /delete
     "forget",
     "keep",  # confirm or cancel deleting everything
 ]

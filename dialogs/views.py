@@ -47,7 +47,9 @@ def consent_request(t: Translator) -> Reply:
     )
 
 
-def privacy_details(t: Translator) -> Reply:
+def privacy_details(t: Translator, consented: bool = False) -> Reply:
+    # Withdrawing consent deletes everything, so it leads to the same confirmation as /delete.
+    buttons = ((Button(t._("Zustimmung widerrufen"), "withdraw"),),) if consented else ()
     return Reply(
         t._(
             "Datenschutz bei Mitsprache\n\n"
@@ -59,7 +61,8 @@ def privacy_details(t: Translator) -> Reply:
             "Telefonnummern und Adressen in Ihren Texten werden vorher entfernt.\n\n"
             "Wichtig: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.\n\n"
             "Ihre Rechte: Sie können Ihre Daten jederzeit ansehen und alles löschen."
-        )
+        ),
+        buttons,
     )
 
 

@@ -410,3 +410,17 @@ async def test_export_is_for_staff_only(fake: FakeTelegram, sqlite_db: AsyncEngi
         assert logged == [("telegram:9001", "wohnen", "csv", 1)]
     finally:
         await bot.stop()
+
+
+async def test_withdrawing_consent_deletes_everything(
+    fake: FakeTelegram, running: BotUnderTest, sqlite_db: AsyncEngine
+) -> None:
+    t = await open_field(fake, 3101, "Partizipation")
+    message = last_with_buttons(fake, 3101)
+    fake.press(3101, message.message_id, message.buttons[0]["callback_data"])
+    await settle(fake)
+    await say(fake, 3101, "/privacy")
+    await press(fake, 3101, t._("Zustimmung widerrufen"))
+    await press(fake, 3101, t._("Ja, alles löschen"))
+    for table in ALL_TABLES:
+        assert await rows(sqlite_db, table) == 0, table
