@@ -1,0 +1,67 @@
+"""The staff command line: export, review, audit, purge; and the key that webhook mode requires."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from dialogs.messages import AnswerSet, ConsentGiven
+from storage.conversations import ConversationRepository
+from storage.db import create_engine, session_factory
+from storage.pseudonym import pseudonym
+from tests.chat_driver import chat_env, run_cli
+
+
+@pytest.fixture
+async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    env = chat_env(db_url, tmp_path / "data")
+    code, out = await run_cli(env, "db", "upgrade")
+    assert code == 0, out
+    engine = create_engine(db_url)
+    async with session_factory(engine)() as session, session.begin():
+        for i in range(3):
+            person = pseudonym(b"c" * 32, "telegram", i)
+            await ConversationRepository(session).apply(person, [
+                ConsentGiven("de"), AnswerSet("wohnen", "wohnform", "wg"),
+                AnswerSet("wohnen", "sonstiges", f"Bitte anrufen: 0151 234567{i}"),
+            ])  # fmt: skip
+    await engine.dispose()
+    return env
+
+
+async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path) -> None:
+    code, out = await run_cli(env, "review", "list", "--field", "wohnen")
+    assert code == 0, out
+    assert "3 pending" in out and "[TELEFON]" in out and "0151" not in out
+    first = re.findall(r"^\[(\d+)\]", out, re.MULTILINE)[0]
+    code, out = await run_cli(env, "review", "release", first)
+    assert code == 0, out
+    code, out = await run_cli(env, "review", "release", "999999")
+    assert code == 1 and "999999" in out
+    target = tmp_path / "wohnen.csv"
+    code, out = await run_cli(env, "export", "--field", "wohnen", "--format", "csv", "-o", str(target))
+    assert code == 0, out
+    assert "3 respondents" in out and "2 free texts held back" in out
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        texts = sorted(r["sonstiges"] for r in csv.DictReader(handle, delimiter=";"))
+    assert texts[0].startswith("Bitte anrufen: [TELEFON]") and texts[1:] == ["[nicht freigegeben]"] * 2
+    code, out = await run_cli(env, "audit")
+    assert code == 0 and "wohnen" in out and "csv" in out and out.strip().endswith("3")
+
+
+async def test_purge(env: dict[str, str]) -> None:
+    code, out = await run_cli(env, "purge", "--older-than", "365d")
+    assert code == 0 and "deleted 0 people" in out
+    code, out = await run_cli(env, "purge", "--older-than", "soon")
+    assert code == 2 and "365d" in out
+
+
+async def test_webhook_mode_requires_a_configured_key(tmp_path: Path) -> None:
+    env = chat_env(f"sqlite+aiosqlite:///{tmp_path / 'w.sqlite3'}", tmp_path / "data")
+    del env["MITSPRACHE_PSEUDONYM_KEY"]
+    env.update(MITSPRACHE_BOT_TOKEN="123456789:" + "A" * 35, MITSPRACHE_WEBHOOK_URL="https://bot.example")
+    code, out = await run_cli(env, "run")
+    assert code == 2 and "MITSPRACHE_PSEUDONYM_KEY" in out
