@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
-from storage.models import Answer, ConversationStateRow, FieldCompletion, Participant, utcnow
+from storage.models import (
+    Answer,
+    ConversationStateRow,
+    FieldCompletion,
+    Participant,
+    Subscriber,
+    utcnow,
+)
 from storage.upsert import upsert
 
 
@@ -64,8 +71,9 @@ class ConversationRepository:
         return expected + 1
 
     async def forget(self, pseudonym: str) -> None:
-        """Delete the person; answers, state and completions go with them (ON DELETE CASCADE)."""
+        """Delete the person: answers, state, completions, subscription and RSVPs (ON DELETE CASCADE)."""
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
+        await self.session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
 
     async def purge_inactive(self, before: datetime) -> int:
         """Retention: delete everyone whose conversation has not moved since `before`."""

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PSEUDONYM_LENGTH = 64  # hex of HMAC-SHA256
@@ -106,3 +116,92 @@ class ExportAudit(Base):
     field: Mapped[str] = mapped_column(String(32))
     format: Mapped[str] = mapped_column(String(8))
     rows: Mapped[int] = mapped_column(Integer)
+
+
+class Subscriber(Base):
+    """A person who agreed to receive event invitations (a consent of its own).
+
+    The only table with a raw messenger id: it is needed to send the messages. `pseudonym` links
+    it to the person for /mydata and /delete without a foreign key to the questionnaire consent.
+    """
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(16))
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every district
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every field
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked | invalid
+    subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """A participation event; texts per language, German required."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published | cancelled
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    online_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interpreted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    accessibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Rsvp(Base):
+    """One subscriber's answer to one event; `waitlisted` while a full event has no seat."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(8))  # yes | maybe | no
+    waitlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Broadcast(Base):
+    """One mass sending: an event invitation, a free message, a reminder or a change notice."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # invitation | message | reminder | change | cancel
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=True)
+    text: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # free message per language
+    audience: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # staff chat for progress
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Delivery(Base):
+    """The durable outbox: one row per broadcast and recipient, never two."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("broadcast_id", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # pending | sending | sent | blocked | invalid | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,535 @@
+"""How fast the anonymised field export runs, and how much memory it needs, per format and backend.
+
+A synthetic data set is written first, with bulk inserts (Core executemany in chunks on SQLite,
+COPY through the asyncpg connection on PostgreSQL), into a temporary SQLite file and/or a fresh
+PostgreSQL database that is dropped at the end. Its shape follows what the bot stores:
+
+- participants with a random 64-hex pseudonym and one of the shipped locales (skewed, as the
+  languages of the people are);
+- their "about" answers (bezirk, alter, zeit_in_de, geschlecht, herkunft_region), drawn with
+  skewed weights from the real catalogue's option ids, so that the k-suppression of rare
+  combinations is as realistic as it gets without real data;
+- one answer per person and question for every question of the field: an option id (single),
+  a list of ids (multi), 1..5 (scale), ja/nein (yesno), sometimes "no_answer", and a short
+  sentence for text questions, some with a phone number; answered_at spread over four months;
+- text reviews: about half of the free texts released (with the matching hash), a tenth withheld.
+
+N (`--answers`) counts the field answers; the number of people is N divided by the number of
+questions in the field.
+
+Then `storage.export.FieldExport` runs with each writer of `storage.export_formats.WRITERS`
+(csv, xlsx, json, html) into a temporary file. The scrub function is the identity
+(`lambda t: t`), so the figures are the export's own cost, without the PII scrubber (see
+benchmarks/scrubbing.py for that). Measured per format: seconds, respondents and answers per
+second, and the peak RSS. Every format runs in a fresh child process (this script, re-invoked
+with a hidden `--one-format`) that reads `getrusage(RUSAGE_SELF).ru_maxrss` at its end, so the
+formats do not share a high-water mark; a baseline child that only imports the modules, loads
+the catalogue and connects shows how much of that peak is the export's own growth.
+
+On PostgreSQL, PostgreSQL's own `COPY (SELECT pseudonym, field, question, value, answered_at
+FROM answers WHERE field = ...) TO STDOUT` of the same rows into a temporary file is timed as
+the reference: no export can read the rows faster than that.
+
+    python benchmarks/export.py [--answers N] [--field ID] [--backend sqlite|postgresql|both]
+                                [--postgres-url URL] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine  # noqa: E402
+
+from dialogs.definitions import ABOUT_ID, NO, NO_ANSWER, YES, Catalogue, Question, load_catalogue  # noqa: E402
+from storage import migrate  # noqa: E402
+from storage.db import create_engine, session_factory  # noqa: E402
+from storage.export import QUASI_IDENTIFIERS, FieldExport, text_hash  # noqa: E402
+from storage.export_formats import FORMATS, WRITERS  # noqa: E402
+from storage.models import Answer, Participant, TextReview  # noqa: E402
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+CHUNK = 10_000  # rows per executemany / COPY
+URL_ENV = "MITSPRACHE_BENCH_EXPORT_URL"  # the child's database URL: not on the command line
+RESULT_PREFIX = "RESULT "
+BASELINE = "baseline"
+START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+SPREAD = timedelta(days=120)
+# Rough shares of the languages of the people the bot is for; others get 1.
+LOCALE_WEIGHTS = {"uk": 30, "ar": 25, "fa": 12, "ru": 10, "tr": 8, "de": 5, "en": 4, "ku": 3, "ps": 3}
+SENTENCES = (
+    "Die Heizung in unserem Zimmer ist seit Wochen kaputt.",
+    "Wir sind sechs Personen in einem Zimmer, es gibt keinen Platz zum Lernen.",
+    "Ich suche seit einem Jahr eine Wohnung, aber niemand antwortet.",
+    "Das Internet in der Unterkunft funktioniert fast nie.",
+    "Die Briefe vom Amt verstehe ich nicht, niemand erklärt sie.",
+    "We need more help with the Jobcenter, the letters are very difficult.",
+    "Мы живём в хостеле уже восемь месяцев.",
+    "المطبخ مشترك بين عشرين عائلة.",
+    "Danke für die Umfrage.",
+)
+PHONE_SENTENCES = (
+    "Bitte rufen Sie mich an: 0151 {n}",
+    "Meine Nummer ist +49 176 {n}, ich kann mehr erzählen.",
+    "Call me on 0157 {n} please.",
+)
+
+
+# -- the data set --------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """Rows for a group of people; answers carry the Python value (serialised per backend)."""
+
+    participants: list[tuple[str, str, datetime]] = field(default_factory=list)
+    answers: list[tuple[int, str, str, str, Any, datetime]] = field(default_factory=list)
+    reviews: list[tuple[int, str, str, str, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class Generated:
+    people: int = 0
+    field_answers: int = 0
+    about_answers: int = 0
+    reviews: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.people + self.field_answers + self.about_answers + self.reviews
+
+
+class DataSet:
+    """Draws people and their answers; every value is valid for its question."""
+
+    def __init__(self, catalogue: Catalogue, field_id: str, locales: Sequence[str], seed: int) -> None:
+        questionnaire = catalogue.get(field_id)
+        if questionnaire is None or field_id == ABOUT_ID:
+            raise SystemExit(f"unknown field '{field_id}'; known: {', '.join(catalogue.field_ids)}")
+        self.field_id = field_id
+        self.questions = list(questionnaire.questions)
+        self.about = [q for q in catalogue.about.questions if q.id in QUASI_IDENTIFIERS]
+        self.rng = random.Random(seed)
+        self.locales = list(locales)
+        self.locale_weights = [LOCALE_WEIGHTS.get(locale, 1) for locale in self.locales]
+        self.next_answer_id = 1
+
+    def _skewed(self, values: Sequence[Any]) -> Any:
+        """Earlier options are likelier (1/rank), so common combinations exist next to rare ones."""
+        return self.rng.choices(values, weights=[1 / (rank + 1) for rank in range(len(values))])[0]
+
+    def value(self, question: Question) -> Any:
+        rng = self.rng
+        if question.type == "text":
+            if rng.random() < 0.15:
+                return rng.choice(PHONE_SENTENCES).format(n=rng.randint(1_000_000, 9_999_999))
+            return rng.choice(SENTENCES)
+        if question.offers_no_answer and rng.random() < 0.04:
+            return [NO_ANSWER] if question.type == "multi" else NO_ANSWER
+        if question.type == "scale":
+            return rng.randint(1, 5)
+        if question.type == "yesno":
+            return YES if rng.random() < 0.6 else NO
+        options = [o.id for o in question.options or []]
+        if question.type == "single":
+            return self._skewed(options)
+        exclusive = [o for o in options if o in question.exclusive_ids()]
+        if exclusive and rng.random() < 0.08:
+            return [rng.choice(exclusive)]
+        plain = [o for o in options if o not in question.exclusive_ids()]
+        count = rng.randint(question.min_choices, min(question.max_choices, len(plain)))
+        return rng.sample(plain, count)
+
+    def block(self, people: int) -> Block:
+        rng, out = self.rng, Block()
+        for _ in range(people):
+            person = f"{rng.getrandbits(256):064x}"
+            locale = rng.choices(self.locales, weights=self.locale_weights)[0]
+            consented = START + SPREAD * rng.random()
+            out.participants.append((person, locale, consented))
+            at = consented
+            for question in self.about:
+                at += timedelta(seconds=rng.uniform(3, 40))
+                out.answers.append(
+                    (self._id(), person, ABOUT_ID, question.id, self._skewed(question.answer_ids()), at)
+                )
+            at += timedelta(minutes=rng.uniform(0, 60 * 24 * 14))  # the field, up to two weeks later
+            for question in self.questions:
+                at += timedelta(seconds=rng.uniform(5, 90))
+                answer_id, value = self._id(), self.value(question)
+                out.answers.append((answer_id, person, self.field_id, question.id, value, at))
+                if question.type == "text":
+                    draw = rng.random()
+                    status = "released" if draw < 0.5 else "withheld" if draw < 0.6 else None
+                    if status:
+                        reviewed = at + timedelta(days=rng.uniform(1, 10))
+                        out.reviews.append((answer_id, text_hash(value), status, "cli:bench", reviewed))
+        return out
+
+    def _id(self) -> int:
+        self.next_answer_id += 1
+        return self.next_answer_id - 1
+
+    def blocks(self, people: int) -> Iterator[Block]:
+        per_block = max(1, CHUNK // (len(self.questions) + len(self.about)))
+        for start in range(0, people, per_block):
+            yield self.block(min(per_block, people - start))
+
+
+async def write_sqlite(conn: AsyncConnection, block: Block) -> None:
+    """Core executemany; the JSON column serialises the values."""
+    await conn.execute(
+        insert(Participant),
+        [{"pseudonym": p, "locale": loc, "consented_at": at} for p, loc, at in block.participants],
+    )
+    await conn.execute(
+        insert(Answer),
+        [
+            {"id": i, "pseudonym": p, "field": f, "question": q, "value": v, "answered_at": at}
+            for i, p, f, q, v, at in block.answers
+        ],
+    )
+    if block.reviews:
+        await conn.execute(
+            insert(TextReview),
+            [
+                {"answer_id": i, "text_hash": h, "status": s, "reviewer": r, "reviewed_at": at}
+                for i, h, s, r, at in block.reviews
+            ],
+        )
+
+
+async def write_postgres(raw: Any, block: Block) -> None:
+    """Binary COPY through asyncpg; json values go in as text (SQLAlchemy's json codec)."""
+    await raw.copy_records_to_table(
+        "participants", records=block.participants, columns=["pseudonym", "locale", "consented_at"]
+    )
+    await raw.copy_records_to_table(
+        "answers",
+        records=[(i, p, f, q, json.dumps(v), at) for i, p, f, q, v, at in block.answers],
+        columns=["id", "pseudonym", "field", "question", "value", "answered_at"],
+    )
+    if block.reviews:
+        await raw.copy_records_to_table(
+            "text_reviews",
+            records=block.reviews,
+            columns=["answer_id", "text_hash", "status", "reviewer", "reviewed_at"],
+        )
+
+
+async def generate(engine: AsyncEngine, data: DataSet, people: int, postgres: bool) -> Generated:
+    done = Generated()
+    started = time.perf_counter()
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection if postgres else None
+        for block in data.blocks(people):
+            if raw is not None:
+                await write_postgres(raw, block)
+            else:
+                await write_sqlite(conn, block)
+            done.people += len(block.participants)
+            done.about_answers += len(block.participants) * len(data.about)
+            done.field_answers += len(block.answers) - len(block.participants) * len(data.about)
+            done.reviews += len(block.reviews)
+            await conn.commit()  # a transaction per chunk keeps SQLite's WAL small
+        if postgres:
+            # Explicit ids bypassed the sequence; and autovacuum would analyse the new tables soon.
+            await conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('answers', 'id'), max(id)) FROM answers")
+            )
+            await conn.commit()
+    if postgres:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("ANALYZE"))
+    done.seconds = time.perf_counter() - started
+    return done
+
+
+# -- one export in a child process ---------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+
+
+def no_scrub(text: str) -> str:
+    return text
+
+
+async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[str, Any]:
+    """Runs in the child: connect, export once (or, for the baseline, stop after connecting)."""
+    catalogue = load_catalogue()
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        if fmt == BASELINE:
+            return {"format": fmt, "peak_rss_mb": peak_rss_mb()}
+        path = out_dir / f"export-{field_id}.{fmt}"
+        async with session_factory(engine)() as session:
+            export = FieldExport(session, catalogue, field_id, scrub=no_scrub)
+            started = time.perf_counter()
+            stats = await WRITERS[fmt](export, path)
+            seconds = time.perf_counter() - started
+        size = path.stat().st_size
+        path.unlink()
+    finally:
+        await engine.dispose()
+    return {
+        "format": fmt,
+        "seconds": seconds,
+        "respondents": stats.respondents,
+        "suppressed": stats.suppressed_rows,
+        "released": stats.released_texts,
+        "held_back": stats.held_back_texts,
+        "bytes": size,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+async def run_child(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[str, Any]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        "--one-format",
+        fmt,
+        "--field",
+        field_id,
+        "--out-dir",
+        str(out_dir),
+        env={**os.environ, URL_ENV: url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    for line in out.decode().splitlines():
+        if line.startswith(RESULT_PREFIX):
+            result: dict[str, Any] = json.loads(line.removeprefix(RESULT_PREFIX))
+            return result
+    tail = "\n".join(err.decode(errors="replace").strip().splitlines()[-15:])
+    raise RuntimeError(f"the {fmt} child exited with {process.returncode}:\n{tail}")
+
+
+# -- PostgreSQL's own COPY as the reference ------------------------------------------------------
+
+
+async def postgres_copy(engine: AsyncEngine, field_id: str, out_dir: Path) -> tuple[float, int]:
+    """Seconds for COPY of the field's answers to a file, and the file's size."""
+    path = out_dir / "copy.txt"
+    query = "SELECT pseudonym, field, question, value, answered_at FROM answers WHERE field = $1"
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        started = time.perf_counter()
+        await raw.copy_from_query(query, field_id, output=path)
+        seconds = time.perf_counter() - started
+    size = path.stat().st_size
+    path.unlink()
+    return seconds, size
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def mb(size: int) -> str:
+    return f"{size / 2**20:.1f}"
+
+
+async def bench_backend(label: str, url: str, args: argparse.Namespace, data: DataSet, people: int) -> bool:
+    postgres = make_url(url).get_backend_name() == "postgresql"
+    print(f"\n== {label}")
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        made = await generate(engine, data, people, postgres)
+    finally:
+        await engine.dispose()  # on SQLite this also checkpoints the WAL before the children read
+    how = "COPY via asyncpg" if postgres else f"Core insert, executemany of {CHUNK:,} rows"
+    print(
+        f"Generated in {made.seconds:.1f} s ({how}): {made.people:,} participants, "
+        f"{made.about_answers:,} 'about' answers, {made.field_answers:,} '{args.field}' answers, "
+        f"{made.reviews:,} text reviews – {made.rows / made.seconds:,.0f} rows/s"
+    )
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="mitsprache-bench-export-") as folder:
+        out_dir = Path(folder)
+        baseline = (await run_child(BASELINE, url, args.field, out_dir))["peak_rss_mb"]
+        print(f"Baseline child (imports, catalogue, connect): peak RSS {baseline:.1f} MB")
+        header = (
+            f"{'format':<7} {'respondents':>11} {'answers':>10} {'seconds':>8} {'answers/s':>10} "
+            f"{'resp./s':>8} {'peak RSS MB':>11} {'growth MB':>9} {'file MB':>8}"
+        )
+        print(header)
+        print("-" * len(header))
+        notes: list[str] = []
+        for fmt in FORMATS:
+            try:
+                r = await run_child(fmt, url, args.field, out_dir)
+            except RuntimeError as exc:
+                print(f"{fmt:<7} FAILED: {exc}")
+                ok = False
+                continue
+            if r["respondents"] != made.people:
+                ok = False
+                notes.append(f"{fmt}: {r['respondents']:,} respondents exported, {made.people:,} generated")
+            seconds = r["seconds"]
+            print(
+                f"{fmt:<7} {r['respondents']:>11,} {made.field_answers:>10,} {seconds:>8.2f} "
+                f"{made.field_answers / seconds:>10,.0f} {r['respondents'] / seconds:>8,.0f} "
+                f"{r['peak_rss_mb']:>11.1f} {r['peak_rss_mb'] - baseline:>+9.1f} {mb(r['bytes']):>8}"
+            )
+            stats_note = (
+                f"{r['suppressed']:,} rows k-suppressed ({r['suppressed'] / max(1, r['respondents']):.0%}), "
+                f"{r['released']:,} texts released, {r['held_back']:,} held back"
+            )
+            if stats_note not in notes:
+                notes.append(stats_note)
+        if postgres:
+            engine = create_engine(url)
+            try:
+                seconds, size = await postgres_copy(engine, args.field, out_dir)
+            finally:
+                await engine.dispose()
+            print(
+                f"{'COPY':<7} {'':>11} {made.field_answers:>10,} {seconds:>8.2f} "
+                f"{made.field_answers / seconds:>10,.0f} {'':>8} {'(server)':>11} {'':>9} {mb(size):>8}"
+            )
+            notes.append(
+                "COPY: PostgreSQL's own COPY (SELECT ... WHERE field = ...) TO STDOUT, the reference"
+            )
+    for note in notes:
+        print(f"  {note}")
+    return ok
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(admin_url: str) -> AsyncIterator[str]:
+    """A fresh database for this run, dropped at the end (also on errors)."""
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
+    name = f"mitsprache_bench_export_{secrets.token_hex(6)}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def postgres_reachable(admin_url: str) -> str | None:
+    """None if PostgreSQL answers, else why not."""
+    admin = create_async_engine(admin_url, connect_args={"timeout": 5})
+    try:
+        async with asyncio.timeout(10), admin.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    finally:
+        await admin.dispose()
+    return None
+
+
+async def main(args: argparse.Namespace) -> int:
+    from bot.catalogs import shipped_locales  # only the parent needs it; the children stay lean
+
+    catalogue = load_catalogue()
+    locales = shipped_locales()
+    questionnaire = catalogue.get(args.field)
+    if questionnaire is None or args.field == ABOUT_ID:
+        print(f"unknown field '{args.field}'; known: {', '.join(catalogue.field_ids)}", file=sys.stderr)
+        return 2
+    questions = len(questionnaire.questions)
+    people = max(1, args.answers // questions)
+    print(
+        f"Mitsprache export benchmark: field '{args.field}' ({questions} questions), "
+        f"{people:,} people × {questions} = {people * questions:,} answers (asked for {args.answers:,}); "
+        f"{len(locales)} locales; seed {args.seed}; Python {platform.python_version()}, {platform.machine()}"
+    )
+    print(
+        "Scrub function: identity (lambda t: t) – this measures the export, not the PII scrubber. "
+        "Each format runs in a fresh child process; peak RSS is its ru_maxrss."
+    )
+    results: list[bool] = []
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="mitsprache-bench-export-") as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+            data = DataSet(catalogue, args.field, locales, args.seed)
+            results.append(await bench_backend("SQLite (temporary file)", url, args, data, people))
+    if args.backend in ("postgresql", "both"):
+        shown = make_url(args.postgres_url).render_as_string(hide_password=True)
+        reason = await postgres_reachable(args.postgres_url)
+        if reason is not None:
+            print(f"\nPostgreSQL at {shown} is not reachable ({reason}); skipped.")
+        else:
+            async with postgres_database(args.postgres_url) as url:
+                label = f"PostgreSQL (fresh database {make_url(url).database} on {shown})"
+                data = DataSet(catalogue, args.field, locales, args.seed)
+                results.append(await bench_backend(label, url, args, data, people))
+    if not results:
+        print("\nNothing was measured.")
+        return 2
+    return 0 if all(results) else 1
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--answers", type=int, default=1_000_000, help="field answers to generate (default 1,000,000)"
+    )
+    parser.add_argument("--field", default="wohnen", help="the Handlungsfeld to export (default wohnen)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
+    # Internal: run one format's export in this (child) process and print its figures.
+    parser.add_argument("--one-format", choices=(*FORMATS, BASELINE), help=argparse.SUPPRESS)
+    parser.add_argument("--out-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.answers < 1:
+        parser.error("--answers must be at least 1")
+    return args
+
+
+def child_main(args: argparse.Namespace) -> int:
+    url = os.environ.get(URL_ENV)
+    if not url or args.out_dir is None:
+        print(f"--one-format needs {URL_ENV} and --out-dir", file=sys.stderr)
+        return 2
+    result = asyncio.run(one_format(args.one_format, url, args.field, args.out_dir))
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    sys.exit(child_main(arguments) if arguments.one_format else asyncio.run(main(arguments)))
