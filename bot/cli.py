@@ -24,8 +24,15 @@ from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
 from dialogs.definitions import FIELD_IDS, DefinitionError, load_catalogue
 from dialogs.engine import Engine
+from dialogs.events import (
+    DEMO_EVENTS,
+    EventDefinition,
+    EventFileError,
+    load_event_file,
+    upcoming_demo_event,
+)
 from dialogs.i18n import SOURCE_LOCALE
-from storage import audit, migrate, reviews
+from storage import audit, events, migrate, reviews
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.export_formats import FORMATS
@@ -65,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
     sub.add_parser("audit", help="show the export audit log")
+
+    event = sub.add_parser("event", help="participation events")
+    event_sub = event.add_subparsers(dest="event_command", required=True, metavar="ACTION")
+    add = event_sub.add_parser("add", help="add the event(s) described in a YAML file")
+    add.add_argument("file", type=Path)
+    event_sub.add_parser("list", help="all events with their RSVP counts")
+    sub.add_parser("demo-data", help="load the example events from PRODUCT.md and one upcoming event")
 
     purge = sub.add_parser("purge", help="delete everyone inactive for longer than the retention period")
     purge.add_argument("--older-than", required=True, type=_days, metavar="DAYS",
@@ -110,13 +124,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.field, args.fmt, args.output))
         if args.command == "audit":
             return asyncio.run(_audit(settings))
+        if args.command == "event" and args.event_command == "add":
+            return asyncio.run(_add_events(settings, load_event_file(args.file)))
+        if args.command == "demo-data":
+            demo = [*load_event_file(DEMO_EVENTS), upcoming_demo_event(datetime.now(UTC))]
+            return asyncio.run(_add_events(settings, demo))
+        if args.command == "event":
+            return asyncio.run(_list_events(settings))
         if args.command == "purge":
             return asyncio.run(_purge(settings, args.older_than))
         if args.command == "review":
             return asyncio.run(_review(settings, args))
         if args.command == "catalogs":
             return _catalogs(args.catalogs_command, args.__dict__.get("add"))
-    except (DefinitionError, migrate.SchemaOutdated) as exc:
+    except (DefinitionError, EventFileError, migrate.SchemaOutdated) as exc:
         print(f"mitsprache: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except (OperationalError, InterfaceError, OSError) as exc:
@@ -193,6 +214,39 @@ async def _export(settings: Settings, field_id: str, fmt: str, output: Path) -> 
         f"details (k={stats.k}), {stats.held_back_texts} free texts held back, "
         f"{stats.released_texts} released"
     )
+    return 0
+
+
+async def _add_events(settings: Settings, definitions: list[EventDefinition]) -> int:
+    engine = await _with_database(settings)
+    t = translator("de")
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            for definition in definitions:
+                event_id = await events.add_event(session, definition)
+                when = t.datetime(definition.starts_at)
+                print(f"event {event_id} ({definition.status}): {definition.title['de']}, {when}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _list_events(settings: Settings) -> int:
+    engine = await _with_database(settings)
+    try:
+        async with session_factory(engine)() as session:
+            listed = await events.all_with_counts(session)
+    finally:
+        await engine.dispose()
+    t = translator("de")
+    for view, counts in listed:
+        seats = f"{view.seats_taken}/{view.capacity}" if view.capacity else str(view.seats_taken)
+        print(
+            f"[{view.id}] {view.status:<9} {t.datetime(view.starts_at)}  {view.title['de']}\n"
+            f"      yes {seats}, maybe {counts['maybe']}, no {counts['no']}, waitlist {counts['waitlist']}"
+        )
+    if not listed:
+        print("no events yet; add one with `mitsprache event add FILE.yaml` or `mitsprache demo-data`")
     return 0
 
 

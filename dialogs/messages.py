@@ -25,6 +25,7 @@ Action = Literal[
     "edit",  # from the review: change the answer to a question (arg: question id)
     "send",  # from the review: finish the field
     "withdraw",  # withdraw consent: leads to the same confirmation as /delete
+    "rsvp",  # answer an event invitation (arg: "<event id>:yes|maybe|no"), outside the questionnaire
     "forget",
     "keep",  # confirm or cancel deleting everything
 ]

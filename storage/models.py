@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 PSEUDONYM_LENGTH = 64  # hex of HMAC-SHA256
 
@@ -33,6 +35,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on PostgreSQL and on SQLite (which keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -44,7 +65,7 @@ class Participant(Base):
 
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
     locale: Mapped[str] = mapped_column(String(16))
-    consented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    consented_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ConversationStateRow(Base):
@@ -57,7 +78,7 @@ class ConversationStateRow(Base):
     )
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Answer(Base):
@@ -73,7 +94,7 @@ class Answer(Base):
     field: Mapped[str] = mapped_column(String(32), index=True)
     question: Mapped[str] = mapped_column(String(32))
     value: Mapped[Any] = mapped_column(JSON)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class FieldCompletion(Base):
@@ -87,7 +108,7 @@ class FieldCompletion(Base):
         ForeignKey("participants.pseudonym", ondelete="CASCADE"), index=True
     )
     field: Mapped[str] = mapped_column(String(32))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class TextReview(Base):
@@ -102,7 +123,7 @@ class TextReview(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # released | withheld
     reviewer: Mapped[str] = mapped_column(String(64))
-    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ExportAudit(Base):
@@ -111,7 +132,7 @@ class ExportAudit(Base):
     __tablename__ = "export_audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
     field: Mapped[str] = mapped_column(String(32))
     format: Mapped[str] = mapped_column(String(8))
@@ -135,7 +156,7 @@ class Subscriber(Base):
     districts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every district
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every field
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked | invalid
-    subscribed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    subscribed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Event(Base):
@@ -147,8 +168,8 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published | cancelled
     title: Mapped[dict[str, str]] = mapped_column(JSON)
     description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     place: Mapped[str | None] = mapped_column(String(200), nullable=True)
     district: Mapped[str | None] = mapped_column(String(32), nullable=True)
     online_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -156,8 +177,8 @@ class Event(Base):
     interpreted: Mapped[list[str]] = mapped_column(JSON, default=list)
     accessibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Rsvp(Base):
@@ -171,8 +192,8 @@ class Rsvp(Base):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     answer: Mapped[str] = mapped_column(String(8))  # yes | maybe | no
     waitlisted: Mapped[bool] = mapped_column(Boolean, default=False)
-    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Broadcast(Base):
@@ -187,8 +208,8 @@ class Broadcast(Base):
     audience: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     started_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # staff chat for progress
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | done
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Delivery(Base):
@@ -203,5 +224,5 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # pending | sending | sent | blocked | invalid | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

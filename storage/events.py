@@ -1,0 +1,183 @@
+"""Events, subscriptions and RSVPs: capacity with a waitlist that moves up by itself, reminders."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.events import EventDefinition, EventView, RsvpAnswer
+from storage.models import Event, Rsvp, Subscriber, utcnow
+from storage.upsert import upsert
+
+
+async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
+    data = definition.model_dump(mode="python")
+    data["online_url"] = str(definition.online_url) if definition.online_url else None
+    event = Event(**data)
+    session.add(event)
+    await session.flush()
+    return event.id
+
+
+async def set_status(session: AsyncSession, event_id: int, status: str) -> bool:
+    event = await session.get(Event, event_id)
+    if event is None:
+        return False
+    event.status, event.updated_at = status, utcnow()
+    await session.flush()
+    return True
+
+
+async def seats_taken(session: AsyncSession, event_id: int) -> int:
+    taken = await session.scalar(
+        select(func.count()).where(Rsvp.event_id == event_id, Rsvp.answer == "yes", ~Rsvp.waitlisted)
+    )
+    return int(taken or 0)
+
+
+async def view(session: AsyncSession, event_id: int) -> EventView | None:
+    event = await session.get(Event, event_id)
+    if event is None:
+        return None
+    return _view(event, await seats_taken(session, event_id))
+
+
+def _view(event: Event, taken: int) -> EventView:
+    return EventView(
+        id=event.id, title=event.title, description=event.description, starts_at=event.starts_at,
+        ends_at=event.ends_at, place=event.place, district=event.district, online_url=event.online_url,
+        interpreted=event.interpreted, accessibility=event.accessibility, capacity=event.capacity,
+        status=event.status, seats_taken=taken,
+    )  # fmt: skip
+
+
+async def upcoming(session: AsyncSession, now: datetime) -> list[EventView]:
+    events = await session.scalars(
+        select(Event).where(Event.status == "published", Event.ends_at >= now).order_by(Event.starts_at)
+    )
+    return [_view(e, await seats_taken(session, e.id)) for e in events.all()]
+
+
+async def all_with_counts(session: AsyncSession) -> list[tuple[EventView, Counter[str]]]:
+    """Every event with its RSVP counts (yes, maybe, no, waitlist), newest first."""
+    events = (await session.scalars(select(Event).order_by(Event.starts_at.desc()))).all()
+    rows = await session.execute(select(Rsvp.event_id, Rsvp.answer, Rsvp.waitlisted))
+    counts: dict[int, Counter[str]] = {}
+    for event_id, answer, waitlisted in rows.all():
+        counts.setdefault(event_id, Counter())["waitlist" if waitlisted else answer] += 1
+    return [(_view(e, counts.get(e.id, Counter())["yes"]), counts.get(e.id, Counter())) for e in events]
+
+
+@dataclass
+class RsvpResult:
+    status: str  # confirmed | waitlisted | maybe | no | unknown_event
+    promoted: list[int] = field(default_factory=list)  # subscribers who moved up from the waitlist
+
+
+async def answer(session: AsyncSession, event_id: int, subscriber_id: int, reply: RsvpAnswer) -> RsvpResult:
+    """Record an RSVP. A full event puts a "yes" on the waitlist; a freed seat goes to the next one."""
+    # Lock the event row (PostgreSQL) so that two last-seat answers cannot both get the seat.
+    event = await session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    if event is None or event.status != "published":
+        return RsvpResult("unknown_event")
+    previous = await session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.subscriber_id == subscriber_id)
+    )
+    held_seat = previous is not None and previous.answer == "yes" and not previous.waitlisted
+    waitlisted = False
+    if reply == "yes" and not held_seat and event.capacity is not None:
+        waitlisted = await seats_taken(session, event_id) >= event.capacity
+    await upsert(
+        session,
+        Rsvp,
+        {"event_id": event_id, "subscriber_id": subscriber_id, "answer": reply,
+         "waitlisted": waitlisted, "answered_at": utcnow()},
+        conflict=("event_id", "subscriber_id"),
+        update=("answer", "waitlisted", "answered_at"),
+    )  # fmt: skip
+    promoted = await _promote(session, event) if held_seat and reply != "yes" else []
+    status = "waitlisted" if waitlisted else ("confirmed" if reply == "yes" else reply)
+    return RsvpResult(status, promoted)
+
+
+async def _promote(session: AsyncSession, event: Event) -> list[int]:
+    if event.capacity is None:
+        return []
+    free = event.capacity - await seats_taken(session, event.id)
+    if free <= 0:
+        return []
+    waiting = (
+        await session.scalars(
+            select(Rsvp)
+            .where(Rsvp.event_id == event.id, Rsvp.waitlisted)
+            .order_by(Rsvp.answered_at, Rsvp.id)
+            .limit(free)
+        )
+    ).all()
+    for rsvp in waiting:
+        rsvp.waitlisted = False
+    await session.flush()
+    return [r.subscriber_id for r in waiting]
+
+
+async def due_reminders(session: AsyncSession, now: datetime) -> Sequence[tuple[Rsvp, Subscriber]]:
+    """Everyone with a seat at an event that starts within the next 24 hours and was not reminded."""
+    rows = await session.execute(
+        select(Rsvp, Subscriber)
+        .join(Subscriber, Subscriber.id == Rsvp.subscriber_id)
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Event.status == "published",
+            Event.starts_at > now,
+            Event.starts_at <= now + timedelta(hours=24),
+            Rsvp.answer == "yes",
+            ~Rsvp.waitlisted,
+            Rsvp.reminded_at.is_(None),
+            Subscriber.status == "active",
+        )
+    )
+    return [(rsvp, subscriber) for rsvp, subscriber in rows.all()]
+
+
+async def people_who_answered(session: AsyncSession, event_id: int) -> list[Subscriber]:
+    """Everyone to tell about a change or a cancellation."""
+    result = await session.scalars(
+        select(Subscriber)
+        .join(Rsvp, Rsvp.subscriber_id == Subscriber.id)
+        .where(Rsvp.event_id == event_id, Subscriber.status == "active")
+    )
+    return list(result.all())
+
+
+async def subscribe(
+    session: AsyncSession, pseudonym: str, channel: str, chat_id: int, locale: str,
+    districts: list[str], fields: list[str],
+) -> Subscriber:  # fmt: skip
+    await upsert(
+        session,
+        Subscriber,
+        {"pseudonym": pseudonym, "channel": channel, "chat_id": chat_id, "locale": locale,
+         "districts": districts, "fields": fields, "status": "active", "subscribed_at": utcnow()},
+        conflict=("pseudonym",),
+        update=("chat_id", "locale", "districts", "fields", "status"),
+    )  # fmt: skip
+    found = await subscriber(session, pseudonym)
+    assert found is not None
+    return found
+
+
+async def subscriber(session: AsyncSession, pseudonym: str) -> Subscriber | None:
+    return await session.scalar(
+        select(Subscriber).where(Subscriber.pseudonym == pseudonym).execution_options(populate_existing=True)
+    )
+
+
+async def unsubscribe(session: AsyncSession, pseudonym: str) -> bool:
+    """Withdraw the consent to invitations: the subscription and its RSVPs are deleted."""
+    result = await session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
+    return bool(getattr(result, "rowcount", 0))
