@@ -83,6 +83,7 @@ def help_text(t: Translator) -> Reply:
             "/fields – Übersicht der Handlungsfelder\n"
             "/pause – Pause machen\n"
             "/language – Sprache wählen\n"
+            "/events – Veranstaltungen, /subscribe – Einladungen bekommen\n"
             "/privacy – Datenschutz\n"
             "/mydata – Ihre gespeicherten Daten ansehen\n"
             "/delete – alle Ihre Daten löschen\n"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import EventDefinition, EventView, RsvpAnswer
@@ -142,6 +143,16 @@ async def due_reminders(session: AsyncSession, now: datetime) -> Sequence[tuple[
         )
     )
     return [(rsvp, subscriber) for rsvp, subscriber in rows.all()]
+
+
+async def mark_reminded(
+    session: AsyncSession, rsvp_id: int, at: datetime, blocked_subscriber: int | None = None
+) -> None:
+    await session.execute(sa_update(Rsvp).where(Rsvp.id == rsvp_id).values(reminded_at=at))
+    if blocked_subscriber is not None:
+        await session.execute(
+            sa_update(Subscriber).where(Subscriber.id == blocked_subscriber).values(status="blocked")
+        )
 
 
 async def people_who_answered(session: AsyncSession, event_id: int) -> list[Subscriber]:

@@ -301,7 +301,10 @@ async def test_commands_are_registered_in_every_language(fake: FakeTelegram, run
     for locale in catalogs.shipped_locales():
         commands = fake.commands[("default", locale)]
         names = [c["command"] for c in commands]
-        assert names == ["start", "fields", "pause", "language", "privacy", "mydata", "delete", "help"]
+        assert names == [
+            "start", "fields", "pause", "language", "events", "subscribe", "unsubscribe",
+            "privacy", "mydata", "delete", "help",
+        ]  # fmt: skip
         descriptions = {c["command"]: c["description"] for c in commands}
         assert descriptions["delete"] == translator(locale)._("Alle meine Daten löschen")
     assert fake.commands[("default", "")][0]["description"] == translator("en")._(
@@ -424,3 +427,64 @@ async def test_withdrawing_consent_deletes_everything(
     await press(fake, 3101, t._("Ja, alles löschen"))
     for table in ALL_TABLES:
         assert await rows(sqlite_db, table) == 0, table
+
+
+async def test_invitations_rsvp_waitlist_calendar_and_reminder(
+    fake: FakeTelegram, running: BotUnderTest, sqlite_db: AsyncEngine
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from icalendar import Calendar
+
+    from bot.telegram.invitations import send_due_reminders
+    from dialogs.events import EventDefinition
+    from storage import events
+
+    start = datetime.now(UTC) + timedelta(days=2)
+    async with session_factory(sqlite_db)() as session, session.begin():
+        event_id = await events.add_event(session, EventDefinition(
+            title={"de": "Dialog in Pankow", "uk": "Діалог у Панкові"}, starts_at=start,
+            ends_at=start + timedelta(hours=2), place="Prenzlauer Allee 227", district="pankow",
+            capacity=1, status="published",
+        ))  # fmt: skip
+    for user, locale in ((9201, "de"), (9202, "uk")):
+        fake.add_user(user, language_code=locale)
+        t = await consent(fake, user, locale)
+        await say(fake, user, "/subscribe")
+        await press(fake, user, t._("Ja, Einladungen bekommen"))
+        await press(fake, user, "Pankow")  # districts toggle in place
+        assert "☑ Pankow" in last_with_buttons(fake, user).button_texts
+        await press(fake, user, t._("Weiter"))
+        await press(fake, user, t._("Weiter"))
+        await say(fake, user, "/events")
+        await press(fake, user, t._("Ich komme"))
+    assert "Діалог у Панкові" in "".join(m.plain_text or "" for m in fake.messages(9202))
+    first_calendar = fake.messages(9201)[-1]
+    assert first_calendar.document_name == f"mitsprache-{event_id}.ics"
+    entry = next(iter(Calendar.from_ical(first_calendar.document_bytes or b"").walk("VEVENT")))
+    assert entry.decoded("dtstart") == start.replace(microsecond=0) or entry.decoded("dtstart") == start
+    waitlisted = translator("uk")._(
+        "Die Veranstaltung ist voll. Sie stehen auf der Warteliste. Wird ein Platz frei, sagen wir Bescheid."
+    )
+    assert fake.messages(9202)[-1].plain_text == waitlisted
+    assert fake.messages(9202)[-1].document is None  # full: waitlisted, no calendar yet
+    # The first person cancels; the second moves up, is told so, and gets the calendar file.
+    await say(fake, 9201, "/events")
+    await press(fake, 9201, "Nein")
+    assert fake.messages(9202)[-1].document_name == f"mitsprache-{event_id}.ics"
+    assert translator("uk")._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!") in [
+        m.plain_text for m in fake.messages(9202)
+    ]
+    # A day before, the reminder goes out once; time travel instead of waiting.
+    assert running.bot is not None
+    sessions = session_factory(sqlite_db)
+    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=30)) == 0
+    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=20)) == 1
+    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=19)) == 0
+    reminder = translator("uk")._(
+        "Erinnerung: Morgen ist die Veranstaltung, zu der Sie sich angemeldet haben."
+    )
+    assert reminder in [m.plain_text for m in fake.messages(9202)]
+    await say(fake, 9202, "/unsubscribe")
+    async with session_factory(sqlite_db)() as session:
+        assert await events.subscriber(session, running.person(9202)) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.locales import translator
 from bot.settings import Settings
-from bot.telegram import conversation, errors, language, staff
+from bot.telegram import conversation, errors, invitations, language, staff
 from bot.telegram.commands import register_commands
 from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
 from bot.turns import Conversations
@@ -67,14 +68,25 @@ def build_dispatcher(
             settings.staff_roles,
             settings.k_anonymity,
         ),
+        invitations.make_router(conversations.engine.catalogue),
         conversation.make_router(conversations),
     )
+
+    background: list[asyncio.Task[None]] = []
 
     async def on_startup(bot: Bot) -> None:
         fallback = "en" if "en" in locales else settings.default_locale
         await register_commands(bot, locales, translator, fallback)
+        background.append(asyncio.create_task(invitations.remind_forever(bot, sessions)))
+
+    async def on_shutdown() -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        background.clear()
 
     dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
     return dp
 
 

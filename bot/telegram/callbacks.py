@@ -19,3 +19,15 @@ class Act(CallbackData, prefix="a"):
 
 class PickLanguage(CallbackData, prefix="lang"):
     code: str
+
+
+class Subscribe(CallbackData, prefix="sub"):
+    """The invitation subscription: consent, then districts and fields toggled in place."""
+
+    a: str  # yes | no | district | field | all_districts | all_fields | next | done
+    v: str = ""
+
+
+class Rsvp(CallbackData, prefix="rsvp"):
+    e: int
+    a: str  # yes | maybe | no
