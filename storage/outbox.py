@@ -1,0 +1,365 @@
+"""The broadcast outbox: one Delivery row per broadcast and recipient, claimed, marked and counted in SQL.
+
+The only PostgreSQL-only SQL (the advisory lock that lets one replica send at a time) is in `SenderLock`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from storage.models import Broadcast, Delivery, Subscriber, utcnow
+
+# pending -> sending -> sent | blocked | invalid | failed; a transient error puts a row back to pending.
+OPEN = ("pending", "sending")
+DONE = ("sent", "blocked", "invalid", "failed")
+STATUSES = (*OPEN, *DONE)
+_CHUNK = 500  # rows per INSERT: well below SQLite's limit on bound parameters
+
+
+class Claimed(NamedTuple):
+    """A delivery handed to the sender: who gets it, in which language, and how often it failed so far."""
+
+    delivery_id: int
+    subscriber_id: int
+    chat_id: int
+    locale: str
+    attempts: int
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    kind: str,
+    *,
+    event_id: int | None = None,
+    text: dict[str, str] | None = None,
+    audience: dict[str, list[str]] | None = None,
+    started_by: int | None = None,
+) -> int:
+    """A new broadcast in status pending; `enqueue` fills its outbox."""
+    broadcast = Broadcast(
+        kind=kind,
+        event_id=event_id,
+        text=dict(text or {}),
+        audience={key: list(values) for key, values in (audience or {}).items() if values},
+        started_by=started_by,
+        status="pending",
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast.id
+
+
+def matches(audience: dict[str, list[str]], districts: Sequence[str], fields: Sequence[str]) -> bool:
+    """Whether a subscriber with these wishes belongs to the audience (empty on either side: everything)."""
+    wanted_districts, wanted_fields = audience.get("districts") or [], audience.get("fields") or []
+    if wanted_districts and districts and not set(wanted_districts) & set(districts):
+        return False
+    return not (wanted_fields and fields and not set(wanted_fields) & set(fields))
+
+
+def _insert(session: AsyncSession) -> Any:
+    """INSERT of the session's dialect: SQLite and PostgreSQL spell ON CONFLICT in different modules."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
+    """One pending delivery per active subscriber in the audience; rows already there stay untouched.
+
+    Returns the number of rows added, so a second call adds none.
+    """
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise LookupError("no such broadcast")
+    audience = broadcast.audience or {}
+    query = select(Subscriber.id, Subscriber.districts, Subscriber.fields).where(
+        Subscriber.status == "active"
+    )
+    if langs := audience.get("langs"):
+        query = query.where(Subscriber.locale.in_(langs))
+    rows = (await session.execute(query.order_by(Subscriber.id))).all()
+    ids = [row.id for row in rows if matches(audience, row.districts or [], row.fields or [])]
+    insert = _insert(session)
+    added = 0
+    for start in range(0, len(ids), _CHUNK):
+        values = [
+            {"broadcast_id": broadcast_id, "subscriber_id": subscriber_id, "status": "pending", "attempts": 0}
+            for subscriber_id in ids[start : start + _CHUNK]
+        ]
+        stmt = (
+            insert(Delivery)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["broadcast_id", "subscriber_id"])
+            .returning(Delivery.id)
+        )
+        added += len((await session.execute(stmt)).all())
+    return added
+
+
+async def begin(session: AsyncSession, broadcast_id: int) -> None:
+    """The broadcast is being sent."""
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == "pending")
+        .values(status="sending")
+    )
+
+
+async def claim(
+    session: AsyncSession, broadcast_id: int, limit: int, now: datetime, *, after: int = 0
+) -> list[Claimed]:
+    """Up to `limit` due pending deliveries in id order, now marked "sending" (commit to make it stick).
+
+    `after` is a cursor: only rows with a higher id are looked at. Without it every claim would walk
+    past the rows already sent (the index is on broadcast_id, in id order), which makes a broadcast
+    quadratic; with it a sender that claims in order pays that once, when it looks back for retries.
+    Rows of subscribers who are no longer active are closed on the way (blocked or invalid) instead.
+    On PostgreSQL the rows are locked with SKIP LOCKED, so two claimers never get the same row; the
+    conditional UPDATE makes that hold on SQLite too.
+    """
+    claimed: list[Claimed] = []
+    while not claimed:
+        query = (
+            select(
+                Delivery.id,
+                Delivery.subscriber_id,
+                Delivery.attempts,
+                Subscriber.chat_id,
+                Subscriber.locale,
+                Subscriber.status,
+            )
+            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+            .where(
+                Delivery.broadcast_id == broadcast_id,
+                Delivery.id > after,
+                Delivery.status == "pending",
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            )
+            .order_by(Delivery.id)
+            .limit(limit)
+            .with_for_update(of=Delivery, skip_locked=True)
+        )
+        rows = (await session.execute(query)).all()
+        if not rows:
+            return []
+        after = rows[-1].id
+        gone: dict[str, list[int]] = {}
+        for row in rows:
+            if row.status != "active":
+                gone.setdefault("blocked" if row.status == "blocked" else "invalid", []).append(row.id)
+        for closed, ids in gone.items():
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.status == "pending")
+                .values(status=closed)
+            )
+        active = {row.id: row for row in rows if row.status == "active"}
+        if not active:
+            continue
+        taken = await session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(list(active)), Delivery.status == "pending")
+            .values(status="sending")
+            .returning(Delivery.id)
+        )
+        for delivery_id in sorted(taken.all()):
+            row = active[delivery_id]
+            claimed.append(Claimed(row.id, row.subscriber_id, row.chat_id, row.locale, row.attempts))
+    return claimed
+
+
+async def mark(
+    session: AsyncSession,
+    delivery_id: int,
+    status: str,
+    *,
+    attempts: int | None = None,
+    next_attempt_at: datetime | None = None,
+    sent_at: datetime | None = None,
+) -> None:
+    """Set a delivery's status (and its attempt count, next try or sending time)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown delivery status {status!r}")
+    values: dict[str, Any] = {"status": status, "next_attempt_at": next_attempt_at}
+    if attempts is not None:
+        values["attempts"] = attempts
+    if sent_at is not None:
+        values["sent_at"] = sent_at
+    await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+
+async def deactivate(session: AsyncSession, subscriber_id: int, status: str) -> None:
+    """Stop sending to a subscriber: "blocked" (they blocked the bot) or "invalid" (the chat is gone)."""
+    if status not in ("blocked", "invalid"):
+        raise ValueError(f"not a deactivated status: {status!r}")
+    await session.execute(update(Subscriber).where(Subscriber.id == subscriber_id).values(status=status))
+
+
+async def requeue_stale_sending(session: AsyncSession, broadcast_id: int) -> int:
+    """Put rows a dead sender left in "sending" back to pending; only call while holding `SenderLock`.
+
+    Returns how many there were. They are sent again: see bot/broadcast.py for why.
+    """
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "sending")
+        .values(status="pending", next_attempt_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_due(session: AsyncSession, broadcast_id: int, now: datetime) -> datetime | None:
+    """When the earliest pending delivery may be tried (None: nothing pending)."""
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(Delivery.next_attempt_at),
+                func.min(Delivery.next_attempt_at),
+            ).where(Delivery.broadcast_id == broadcast_id, Delivery.status == "pending")
+        )
+    ).one()
+    pending, scheduled, earliest = int(row[0]), int(row[1]), row[2]
+    if pending == 0:
+        return None
+    if pending > scheduled or earliest is None:
+        return now
+    if isinstance(earliest, str):  # SQLite without the column type in an aggregate
+        earliest = datetime.fromisoformat(earliest)
+    result: datetime = earliest if earliest.tzinfo else earliest.replace(tzinfo=now.tzinfo)
+    return result
+
+
+async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    """Deliveries per status (every status present, zero if none)."""
+    result = dict.fromkeys(STATUSES, 0)
+    rows = await session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.broadcast_id == broadcast_id)
+        .group_by(Delivery.status)
+    )
+    for status, number in rows.all():
+        result[status] = int(number)
+    return result
+
+
+async def pending_broadcasts(session: AsyncSession) -> list[int]:
+    """Broadcasts not finished yet, oldest first: the ones to resume after a restart."""
+    ids = await session.scalars(select(Broadcast.id).where(Broadcast.status != "done").order_by(Broadcast.id))
+    return list(ids.all())
+
+
+async def finish(session: AsyncSession, broadcast_id: int) -> None:
+    """The broadcast is done."""
+    await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id).values(status="done", finished_at=utcnow())
+    )
+
+
+def single_writer(session: AsyncSession) -> bool:
+    """Whether the database takes one writer at a time (SQLite), so writes are best queued in-process."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Who may send. PostgreSQL-only SQL lives here and nowhere else.
+# ---------------------------------------------------------------------------------------------------------
+
+# pg_advisory_lock key: "MitsBRC1" in ASCII (any bigint that no other code uses).
+ADVISORY_LOCK_KEY = 0x4D69_7473_4252_4331
+_PG_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_PG_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
+# A bigint key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
+_PG_HOLDS = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key)"
+)
+
+
+class SenderLock:
+    """At most one sending loop per database at a time, across processes and replicas.
+
+    PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) held on a dedicated connection
+    for the loop's lifetime; it is released when the connection closes, also when the process is killed.
+    SQLite: an exclusive `flock` on a file next to the database file (the same holds: the kernel releases
+    it with the process). An in-memory SQLite database has a single process by nature.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
+        self._file: IO[bytes] | None = None
+        self.held = False
+
+    async def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if self.held:
+            return True
+        session = self._sessions()
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            try:
+                connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                got = bool(await connection.scalar(_PG_TRY_LOCK, {"key": ADVISORY_LOCK_KEY}))
+            except BaseException:
+                await session.close()
+                raise
+            if not got:
+                await session.close()
+                return False
+            self._session, self._connection = session, connection
+        else:
+            database = session.get_bind().engine.url.database
+            await session.close()
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self._file = _lock_file(Path(f"{database}.broadcast-lock"))
+                if self._file is None:
+                    return False
+        self.held = True
+        return True
+
+    async def alive(self) -> bool:
+        """Whether the lock is still held (a PostgreSQL connection that broke has lost it)."""
+        if not self.held:
+            return False
+        if self._connection is None:
+            return True
+        try:
+            held = await self._connection.scalar(_PG_HOLDS, {"key": ADVISORY_LOCK_KEY})
+        except Exception:
+            return False
+        return bool(held)
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.execute(_PG_UNLOCK, {"key": ADVISORY_LOCK_KEY})
+        if self._session is not None:
+            with contextlib.suppress(Exception):
+                await self._session.close()
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+        self._session, self._connection, self._file = None, None, None
+        self.held = False
+
+
+def _lock_file(path: Path) -> IO[bytes] | None:
+    """The open file with an exclusive flock on it, or None if another process holds that lock."""
+    handle = path.open("a+b")  # kept open while the lock is held
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
