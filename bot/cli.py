@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import catalogs, exports, logs, terminal
+from bot.invite import Audience
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
@@ -26,6 +27,7 @@ from dialogs.definitions import FIELD_IDS, DefinitionError, load_catalogue
 from dialogs.engine import Engine
 from dialogs.events import (
     DEMO_EVENTS,
+    DISTRICTS,
     EventDefinition,
     EventFileError,
     load_event_file,
@@ -80,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     event_sub.add_parser("list", help="all events with their RSVP counts")
     sub.add_parser("demo-data", help="load the example events from PRODUCT.md and one upcoming event")
 
+    cast = sub.add_parser("broadcast", help="invite subscribers to a published event (needs the bot token)")
+    cast.add_argument("--event", required=True, type=int, metavar="ID")
+    cast.add_argument("--district", action="append", default=[], choices=DISTRICTS)
+    cast.add_argument("--field", action="append", default=[], choices=FIELD_IDS)
+    cast.add_argument("--lang", action="append", default=[], metavar="LANG")
+    cast.add_argument("--paid", action="store_true", help="allow_paid_broadcast: up to 1000/s, costs Stars")
+
     purge = sub.add_parser("purge", help="delete everyone inactive for longer than the retention period")
     purge.add_argument("--older-than", required=True, type=_days, metavar="DAYS",
                        help="e.g. 365d (or 365)")  # fmt: skip
@@ -131,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_add_events(settings, demo))
         if args.command == "event":
             return asyncio.run(_list_events(settings))
+        if args.command == "broadcast":
+            audience = Audience(args.district, args.field, args.lang)
+            return asyncio.run(_broadcast(settings, args.event, audience, args.paid))
         if args.command == "purge":
             return asyncio.run(_purge(settings, args.older_than))
         if args.command == "review":
@@ -228,6 +240,31 @@ async def _add_events(settings: Settings, definitions: list[EventDefinition]) ->
                 print(f"event {event_id} ({definition.status}): {definition.title['de']}, {when}")
     finally:
         await engine.dispose()
+    return 0
+
+
+async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid: bool) -> int:
+    if settings.bot_token is None:
+        print("mitsprache: broadcasting needs MITSPRACHE_BOT_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.invite import broadcast_event
+    from bot.telegram.app import build_bot
+
+    engine = await _with_database(settings)
+    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        done = await broadcast_event(bot, session_factory(engine), event_id, audience, paid=paid)
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    if done is None:
+        print(f"mitsprache: event {event_id} does not exist or is not published", file=sys.stderr)
+        return 1
+    broadcast_id, summary = done
+    print(
+        f"broadcast {broadcast_id}: sent {summary.sent}, blocked {summary.blocked}, "
+        f"invalid {summary.invalid}, failed {summary.failed}, {summary.elapsed:.1f} s"
+    )
     return 0
 
 

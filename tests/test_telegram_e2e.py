@@ -488,3 +488,41 @@ async def test_invitations_rsvp_waitlist_calendar_and_reminder(
     await say(fake, 9202, "/unsubscribe")
     async with session_factory(sqlite_db)() as session:
         assert await events.subscriber(session, running.person(9202)) is None
+
+
+async def test_event_broadcast_reaches_the_audience_in_their_language(
+    fake: FakeTelegram, running: BotUnderTest, sqlite_db: AsyncEngine
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.invite import Audience, broadcast_event
+    from dialogs.events import EventDefinition
+    from storage import events
+
+    start = datetime.now(UTC) + timedelta(days=5)
+    async with session_factory(sqlite_db)() as session, session.begin():
+        event_id = await events.add_event(session, EventDefinition(
+            title={"de": "Dialog in Spandau", "ar": "حوار في شباندو"}, starts_at=start,
+            ends_at=start + timedelta(hours=2), place="Paul-Schneider-Haus", district="spandau",
+            fields=["partizipation"], status="published",
+        ))  # fmt: skip
+        for user, locale, districts in (
+            (9301, "ar", ["spandau"]),
+            (9302, "de", []),
+            (9303, "de", ["pankow"]),
+        ):
+            fake.add_user(user, language_code=locale)
+            await events.subscribe(session, running.person(user), "telegram", user, locale, districts, [])
+    assert running.bot is not None
+    done = await broadcast_event(
+        running.bot, session_factory(sqlite_db), event_id, Audience(["spandau"], [], [])
+    )
+    assert done is not None
+    _, summary = done
+    assert (summary.sent, summary.blocked, summary.failed) == (2, 0, 0)
+    arabic = fake.messages(9301)
+    assert len(arabic) == 1 and "حوار في شباندو" in (arabic[0].plain_text or "")
+    assert translator("ar")._("Ich komme") in arabic[0].button_texts
+    assert len(fake.messages(9302)) == 1 and fake.messages(9303) == []  # Pankow only: not invited
+    await press(fake, 9301, translator("ar")._("Ich komme"))
+    assert fake.messages(9301)[-1].document_name == f"mitsprache-{event_id}.ics"
