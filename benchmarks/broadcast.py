@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import platform
+import resource
 import secrets
 import sys
 import tempfile
@@ -75,6 +76,8 @@ async def serve_fake(limit: float, recipients: int) -> None:
             "staff_edits": len(fake.calls("editMessageText")),
             "summary": staff[-1] if staff else None,
             "internal_errors": fake.internal_errors,
+            "cpu": resource.getrusage(resource.RUSAGE_SELF).ru_utime
+            + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
             "per_5s": list(Counter(int((r.time - sends[0].time) // 5) for r in sends).values()),
         }
         print(json.dumps(stats), flush=True)
@@ -171,7 +174,9 @@ async def bench(args: argparse.Namespace) -> int:
                 bot = build_bot(TOKEN, api_url)
                 try:
                     broadcaster = Broadcaster(bot, sessions, rate=rate, concurrency=args.concurrency)
+                    cpu_before = _cpu()
                     summary = await broadcaster.run(broadcast_id)
+                    cpu = _cpu() - cpu_before
                 finally:
                     await bot.session.close()
                 stats = await fake_stats(process)
@@ -183,6 +188,10 @@ async def bench(args: argparse.Namespace) -> int:
     share = achieved / args.limit
     missing = args.recipients - stats["recipients"]
     print(f"  concurrency {broadcaster.concurrency}; run took {summary.elapsed:.1f} s")
+    print(
+        f"  CPU: sender {cpu:.1f} s ({cpu / summary.elapsed:.0%} of a core), "
+        f"fake Bot API {stats['cpu']:.1f} s (incl. its start)"
+    )
     print(
         f"  summary: sent {summary.sent}, blocked {summary.blocked}, invalid {summary.invalid}, "
         f"failed {summary.failed}"
@@ -208,6 +217,11 @@ async def bench(args: argparse.Namespace) -> int:
     )
     print(f"\nResult: {'passed' if ok else 'FAILED'}")
     return 0 if ok else 1
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

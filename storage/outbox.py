@@ -10,9 +10,9 @@ import fcntl
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import Table, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -193,7 +193,9 @@ async def mark(
         values["attempts"] = attempts
     if sent_at is not None:
         values["sent_at"] = sent_at
-    await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+    # The table, not the ORM class: the sender marks every message, and Core skips the ORM's bookkeeping.
+    table = cast(Table, Delivery.__table__)
+    await session.execute(update(table).where(table.c.id == delivery_id).values(**values))
 
 
 async def deactivate(session: AsyncSession, subscriber_id: int, status: str) -> None:
