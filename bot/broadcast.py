@@ -620,3 +620,39 @@ def _duration(t: Translator, seconds: float) -> str:
         return t._("{minutes} min {seconds} s", minutes=minutes, seconds=f"{rest:02d}")
     hours, minutes = divmod(minutes, 60)
     return t._("{hours} h {minutes} min", hours=hours, minutes=f"{minutes:02d}")
+
+
+class BroadcastWorker:
+    """Sends every unfinished broadcast in the bot's background: at start-up (a resume after a crash),
+    when poked (staff just started one) and every `interval` seconds (one queued from the CLI)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        compose: Composer,
+        *,
+        rate: float | None = None,
+        paid: bool = False,
+        interval: float = 30.0,
+    ) -> None:
+        self.sessions, self.compose, self.rate, self.paid = sessions, compose, rate, paid
+        self.interval = interval
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def forever(self, bot: Bot) -> None:
+        broadcaster = Broadcaster(bot, self.sessions, self.compose, rate=self.rate, paid=self.paid)
+        while True:
+            self._wake.clear()
+            try:
+                finished = await broadcaster.run_pending()
+                if finished:
+                    log.info("broadcasts finished", extra={"count": len(finished)})
+            except SenderLockLost:
+                log.warning("sender lock lost; trying again")
+            except Exception:
+                log.exception("broadcast round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import catalogs, exports, logs, terminal
 from bot.invite import Audience
@@ -38,6 +38,7 @@ from storage import audit, events, migrate, reviews
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.export_formats import FORMATS
+from storage.models import Subscriber
 from storage.reviews import STATUSES
 
 EXIT_CONFIG = 2
@@ -80,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     add = event_sub.add_parser("add", help="add the event(s) described in a YAML file")
     add.add_argument("file", type=Path)
     event_sub.add_parser("list", help="all events with their RSVP counts")
+    publish = event_sub.add_parser("publish", help="publish a draft (it then shows in /events)")
+    publish.add_argument("id", type=int, metavar="ID")
+    cancel = event_sub.add_parser("cancel", help="cancel an event; everyone who answered is told")
+    cancel.add_argument("id", type=int, metavar="ID")
+    change = event_sub.add_parser(
+        "change", help="replace an event by the one in a YAML file; a new time or place is announced"
+    )
+    change.add_argument("id", type=int, metavar="ID")
+    change.add_argument("file", type=Path)
     sub.add_parser("demo-data", help="load the example events from PRODUCT.md and one upcoming event")
 
     cast = sub.add_parser("broadcast", help="invite subscribers to a published event (needs the bot token)")
@@ -138,8 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo-data":
             demo = [*load_event_file(DEMO_EVENTS), upcoming_demo_event(datetime.now(UTC))]
             return asyncio.run(_add_events(settings, demo))
-        if args.command == "event":
+        if args.command == "event" and args.event_command == "list":
             return asyncio.run(_list_events(settings))
+        if args.command == "event":
+            changed = load_event_file(args.file) if args.event_command == "change" else None
+            if changed is not None and len(changed) != 1:
+                print(f"mitsprache: {args.file} must describe exactly one event", file=sys.stderr)
+                return EXIT_CONFIG
+            return asyncio.run(_event_action(settings, args.event_command, args.id, changed))
         if args.command == "broadcast":
             audience = Audience(args.district, args.field, args.lang)
             return asyncio.run(_broadcast(settings, args.event, audience, args.paid))
@@ -243,6 +259,90 @@ async def _add_events(settings: Settings, definitions: list[EventDefinition]) ->
     return 0
 
 
+async def _event_action(
+    settings: Settings, action: str, event_id: int, changed: list[EventDefinition] | None
+) -> int:
+    from bot import event_admin
+
+    engine = await _with_database(settings)
+    sessions = session_factory(engine)
+    try:
+        if action == "publish":
+            if not await event_admin.publish(sessions, event_id):
+                print(f"mitsprache: event {event_id} does not exist or is not a draft", file=sys.stderr)
+                return 1
+            print(f"event {event_id} published; invite with `mitsprache broadcast --event {event_id}`")
+            return 0
+        if action == "cancel":
+            notice = await event_admin.cancel(sessions, event_id)
+        else:
+            assert changed is not None
+            notice = await event_admin.change(sessions, event_id, changed[0])
+        if notice is None:
+            verb = "does not exist or is already cancelled" if action == "cancel" else "does not exist"
+            print(f"mitsprache: event {event_id} {verb}", file=sys.stderr)
+            return 1
+        print(f"event {event_id} {'cancelled' if action == 'cancel' else 'changed'}")
+        if notice.promoted:
+            await _tell_promoted(settings, sessions, event_id, notice.promoted)
+        if notice.broadcast_id is None:
+            return 0
+        print(f"notice to {notice.recipients} people who answered: broadcast {notice.broadcast_id}")
+        if settings.bot_token is None:
+            print("no MITSPRACHE_BOT_TOKEN here: the running bot sends it (within 30 seconds)")
+            return 0
+        return await _send_queued(settings, sessions, notice.broadcast_id)
+    finally:
+        await engine.dispose()
+
+
+async def _tell_promoted(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], event_id: int, promoted: list[Subscriber]
+) -> None:
+    from bot.telegram.app import build_bot
+    from bot.telegram.invitations import tell_promoted
+
+    print(f"{len(promoted)} people moved up from the waitlist")
+    if settings.bot_token is None:
+        print("  they are NOT told: set MITSPRACHE_BOT_TOKEN, or tell them yourself", file=sys.stderr)
+        return
+    async with sessions() as session:
+        event = await events.view(session, event_id)
+    assert event is not None
+    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        await tell_promoted(bot, promoted, event)
+    finally:
+        await bot.session.close()
+
+
+async def _send_queued(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], broadcast_id: int
+) -> int:
+    from bot.broadcast import Broadcaster
+    from bot.invite import composer
+    from bot.telegram.app import build_bot
+
+    assert settings.bot_token is not None
+    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        broadcaster = Broadcaster(
+            bot,
+            sessions,
+            composer(sessions),
+            rate=settings.broadcast_rate,
+            paid=settings.allow_paid_broadcast,
+        )
+        summary = await broadcaster.run(broadcast_id)
+    finally:
+        await bot.session.close()
+    print(
+        f"broadcast {broadcast_id}: sent {summary.sent}, blocked {summary.blocked}, "
+        f"invalid {summary.invalid}, failed {summary.failed}, {summary.elapsed:.1f} s"
+    )
+    return 0
+
+
 async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid: bool) -> int:
     if settings.bot_token is None:
         print("mitsprache: broadcasting needs MITSPRACHE_BOT_TOKEN", file=sys.stderr)
@@ -253,7 +353,14 @@ async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid
     engine = await _with_database(settings)
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     try:
-        done = await broadcast_event(bot, session_factory(engine), event_id, audience, paid=paid)
+        done = await broadcast_event(
+            bot,
+            session_factory(engine),
+            event_id,
+            audience,
+            paid=paid or settings.allow_paid_broadcast,
+            rate=settings.broadcast_rate if not paid else None,
+        )
     finally:
         await bot.session.close()
         await engine.dispose()

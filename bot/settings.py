@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -23,6 +23,7 @@ _SUPPORTED_DRIVERS = {
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+FREE_BROADCAST_RATE = 30
 
 
 class Settings(BaseSettings):
@@ -62,7 +63,20 @@ class Settings(BaseSettings):
     throttle_burst: int = Field(default=8, ge=1, description="Updates one person may send at once.")
     staff: str = Field(
         default="",
-        description="Staff by Telegram user id: '111:admin,222:gesundheit' (admin or a field id).",
+        description=(
+            "Staff by Telegram user id: '111:admin,222:events,333:gesundheit' (admin: everything; "
+            "events: events and broadcasts; a field id: that field's exports)."
+        ),
+    )
+    allow_paid_broadcast: bool = Field(
+        default=False,
+        description="Send broadcasts with allow_paid_broadcast (costs Telegram Stars) for up to 1000/s.",
+    )
+    broadcast_rate: float = Field(
+        default=25.0,
+        gt=0,
+        le=1000,
+        description="Messages a second for broadcasts (Telegram allows about 30; up to 1000 when paid).",
     )
     k_anonymity: int = Field(
         default=5, ge=2, le=100, description="Smallest group shown in exports (health: at least 10)."
@@ -73,10 +87,10 @@ class Settings(BaseSettings):
     def _check_staff(cls, value: str) -> str:
         for entry in filter(None, (part.strip() for part in value.split(","))):
             user, _, role = entry.partition(":")
-            if not user.strip().isdigit() or role.strip() not in ("admin", *FIELD_IDS):
+            if not user.strip().isdigit() or role.strip() not in ("admin", "events", *FIELD_IDS):
                 raise ValueError(
-                    f"has the entry '{entry}'; write 'TELEGRAM_USER_ID:ROLE' where ROLE is admin or "
-                    f"one of {', '.join(FIELD_IDS)}, separated by commas"
+                    f"has the entry '{entry}'; write 'TELEGRAM_USER_ID:ROLE' where ROLE is admin, events "
+                    f"or one of {', '.join(FIELD_IDS)}, separated by commas"
                 )
         return value
 
@@ -136,6 +150,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must be at least {MIN_KEY_LENGTH} characters long. "
                 'Generate one with: python3 -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        return value
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _check_rate(cls, value: float, info: ValidationInfo) -> float:
+        if value > FREE_BROADCAST_RATE and not info.data.get("allow_paid_broadcast"):
+            raise ValueError(
+                f"is {value:g}, but Telegram allows about {FREE_BROADCAST_RATE} messages a second without "
+                "paying; lower it, or set MITSPRACHE_ALLOW_PAID_BROADCAST=true (costs Telegram Stars)"
             )
         return value
 

@@ -1,4 +1,5 @@
-"""Who may export what: admins every field, a working group's members only their own."""
+"""Who may do what: admins everything; event staff events and broadcasts; a working group's members
+export only their own field."""
 
 from __future__ import annotations
 
@@ -15,3 +16,7 @@ def exportable_fields(roles: Mapping[int, str], user_id: int, fields: tuple[str,
     if role == "admin":
         return fields
     return tuple(f for f in fields if f == role)
+
+
+def may_manage_events(roles: Mapping[int, str], user_id: int) -> bool:
+    return roles.get(user_id) in ("admin", "events")

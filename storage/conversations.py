@@ -17,6 +17,7 @@ from storage.models import (
     ConversationStateRow,
     FieldCompletion,
     Participant,
+    StaffForm,
     Subscriber,
     utcnow,
 )
@@ -74,6 +75,7 @@ class ConversationRepository:
         """Delete the person: answers, state, completions, subscription and RSVPs (ON DELETE CASCADE)."""
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
         await self.session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
+        await self.session.execute(delete(StaffForm).where(StaffForm.person == pseudonym))
 
     async def purge_inactive(self, before: datetime) -> int:
         """Retention: delete everyone whose conversation has not moved since `before`."""

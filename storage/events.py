@@ -25,6 +25,44 @@ async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
     return event.id
 
 
+# What, when changed, must reach everyone who answered: the time and the place.
+MATERIAL = ("starts_at", "ends_at", "place", "district", "online_url")
+
+
+async def definition(session: AsyncSession, event_id: int) -> EventDefinition | None:
+    """A stored event as staff would describe it (to change it)."""
+    event = await session.get(Event, event_id)
+    if event is None:
+        return None
+    return EventDefinition(
+        title=event.title, description=event.description, starts_at=event.starts_at, ends_at=event.ends_at,
+        place=event.place, district=event.district, online_url=event.online_url, fields=event.fields,
+        interpreted=event.interpreted, accessibility=event.accessibility, capacity=event.capacity,
+        status=event.status,
+    )  # fmt: skip
+
+
+@dataclass
+class Changed:
+    material: list[str]  # the MATERIAL columns that changed
+    promoted: list[int]  # subscribers who got a seat because the capacity grew
+
+
+async def change_event(session: AsyncSession, event_id: int, changed: EventDefinition) -> Changed | None:
+    """Replace an event's description (None: no such event). A smaller capacity takes no seat away."""
+    event = await session.get(Event, event_id)
+    if event is None:
+        return None
+    data = changed.model_dump(mode="python")
+    data["online_url"] = str(changed.online_url) if changed.online_url else None
+    material = [column for column in MATERIAL if getattr(event, column) != data[column]]
+    for column, value in data.items():
+        setattr(event, column, value)
+    event.updated_at = utcnow()
+    await session.flush()
+    return Changed(material, await _promote(session, event))
+
+
 async def set_status(session: AsyncSession, event_id: int, status: str) -> bool:
     event = await session.get(Event, event_id)
     if event is None:

@@ -226,3 +226,16 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class StaffForm(Base):
+    """A staff dialog in progress (/event_new, /broadcast), so a restart does not lose it."""
+
+    __tablename__ = "staff_forms"
+
+    person: Mapped[str] = mapped_column(
+        String(PSEUDONYM_LENGTH), primary_key=True
+    )  # the staff member's pseudonym
+    kind: Mapped[str] = mapped_column(String(16))  # event | broadcast
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -16,7 +16,7 @@ from sqlalchemy import Table, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from storage.models import Broadcast, Delivery, Subscriber, utcnow
+from storage.models import Broadcast, Delivery, Rsvp, Subscriber, utcnow
 
 # pending -> sending -> sent | blocked | invalid | failed; a transient error puts a row back to pending.
 OPEN = ("pending", "sending")
@@ -71,6 +71,26 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+NOTICES = ("change", "cancel")  # kinds that go to everyone who answered the event, not to an audience
+
+
+async def recipients(
+    session: AsyncSession, kind: str, event_id: int | None, audience: dict[str, list[str]]
+) -> list[tuple[int, str]]:
+    """(subscriber id, locale) of every active subscriber a broadcast of this kind would reach."""
+    query = select(Subscriber.id, Subscriber.locale, Subscriber.districts, Subscriber.fields).where(
+        Subscriber.status == "active"
+    )
+    if kind in NOTICES:
+        answered = select(Rsvp.subscriber_id).where(Rsvp.event_id == event_id)
+        rows = (await session.execute(query.where(Subscriber.id.in_(answered)).order_by(Subscriber.id))).all()
+        return [(row.id, row.locale) for row in rows]
+    if langs := audience.get("langs"):
+        query = query.where(Subscriber.locale.in_(langs))
+    rows = (await session.execute(query.order_by(Subscriber.id))).all()
+    return [(row.id, row.locale) for row in rows if matches(audience, row.districts or [], row.fields or [])]
+
+
 async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
     """One pending delivery per active subscriber in the audience; rows already there stay untouched.
 
@@ -79,14 +99,8 @@ async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise LookupError("no such broadcast")
-    audience = broadcast.audience or {}
-    query = select(Subscriber.id, Subscriber.districts, Subscriber.fields).where(
-        Subscriber.status == "active"
-    )
-    if langs := audience.get("langs"):
-        query = query.where(Subscriber.locale.in_(langs))
-    rows = (await session.execute(query.order_by(Subscriber.id))).all()
-    ids = [row.id for row in rows if matches(audience, row.districts or [], row.fields or [])]
+    found = await recipients(session, broadcast.kind, broadcast.event_id, broadcast.audience or {})
+    ids = [subscriber_id for subscriber_id, _ in found]
     insert = _insert(session)
     added = 0
     for start in range(0, len(ids), _CHUNK):
@@ -251,6 +265,12 @@ async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     for status, number in rows.all():
         result[status] = int(number)
     return result
+
+
+async def recent(session: AsyncSession, limit: int = 5) -> list[Broadcast]:
+    """The newest broadcasts, newest first."""
+    rows = await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
+    return list(rows.all())
 
 
 async def pending_broadcasts(session: AsyncSession) -> list[int]:

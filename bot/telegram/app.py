@@ -20,9 +20,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcast import BroadcastWorker
+from bot.invite import composer
 from bot.locales import translator
 from bot.settings import Settings
-from bot.telegram import conversation, errors, invitations, language, staff
+from bot.telegram import conversation, errors, invitations, language, staff, staff_events
 from bot.telegram.commands import register_commands
 from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
 from bot.turns import Conversations
@@ -58,6 +60,10 @@ def build_dispatcher(
     dp.update.outer_middleware(Throttle(settings.throttle_rate, settings.throttle_burst, warn))
     dp.update.outer_middleware(DatabaseSession(sessions))
     dp.update.outer_middleware(PersonAndLanguage(conversations, locales, settings.default_locale, translator))
+    compose = composer(sessions)
+    worker = BroadcastWorker(
+        sessions, compose, rate=settings.broadcast_rate, paid=settings.allow_paid_broadcast
+    )
     dp.include_routers(
         errors.make_router(),
         language.make_router(conversations, locales),
@@ -67,6 +73,15 @@ def build_dispatcher(
             conversations.engine.catalogue,
             settings.staff_roles,
             settings.k_anonymity,
+        ),
+        staff_events.make_router(
+            conversations,
+            sessions,
+            conversations.engine.catalogue,
+            list(locales),
+            settings.staff_roles,
+            worker,
+            compose,
         ),
         invitations.make_router(conversations.engine.catalogue),
         conversation.make_router(conversations),
@@ -78,6 +93,8 @@ def build_dispatcher(
         fallback = "en" if "en" in locales else settings.default_locale
         await register_commands(bot, locales, translator, fallback)
         background.append(asyncio.create_task(invitations.remind_forever(bot, sessions)))
+        # Resumes a broadcast a crash interrupted, and sends the ones staff or the CLI queue.
+        background.append(asyncio.create_task(worker.forever(bot)))
 
     async def on_shutdown() -> None:
         for task in background:

@@ -31,3 +31,15 @@ class Subscribe(CallbackData, prefix="sub"):
 class Rsvp(CallbackData, prefix="rsvp"):
     e: int
     a: str  # yes | maybe | no
+
+
+class Form(CallbackData, prefix="sf", sep="|"):
+    """A button of a staff dialog; `s` is the dialog's step counter, so stale taps are detected."""
+
+    s: int
+    v: str
+
+
+class EventAdmin(CallbackData, prefix="ev"):
+    e: int
+    a: str  # edit | publish | cancel | cancel_yes

@@ -64,6 +64,19 @@ async def send_calendar(bot: Bot, chat_id: int, event: EventView, t: Translator)
     )
 
 
+async def tell_promoted(bot: Bot, promoted: list[Subscriber], event: EventView) -> None:
+    """People who moved up from the waitlist: the news and the calendar file, each in their language."""
+    for lucky in promoted:
+        t = translator(lucky.locale)
+        try:
+            await bot.send_message(
+                lucky.chat_id, t._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!")
+            )
+            await send_calendar(bot, lucky.chat_id, event, t)
+        except TelegramForbiddenError:
+            log.info("promoted subscriber has blocked the bot")
+
+
 def _toggle_markup(choices: list[tuple[str, str, bool]], kind: str, t: Translator) -> InlineKeyboardMarkup:
     rows = [
         [
@@ -200,12 +213,7 @@ def make_router(catalogue: Catalogue) -> Router:
         await message.answer(answers[result.status])
         if result.status == "confirmed":
             await send_calendar(bot, message.chat.id, event, t)
-        for lucky in promoted:
-            lucky_t = translator(lucky.locale)
-            await bot.send_message(
-                lucky.chat_id, lucky_t._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!")
-            )
-            await send_calendar(bot, lucky.chat_id, event, lucky_t)
+        await tell_promoted(bot, promoted, event)
         log.info("rsvp", extra={"status": result.status, "promoted": len(promoted)})
 
     return router

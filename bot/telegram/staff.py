@@ -24,6 +24,21 @@ from storage.export_formats import FORMATS
 log = logging.getLogger(__name__)
 
 
+async def answer_as_unknown(
+    conversations: Conversations,
+    bot: Bot,
+    chat_id: int,
+    session: AsyncSession,
+    person: str,
+    locale: str,
+    command: str,
+) -> None:
+    """Refuse a staff command exactly like an unknown one; the log names the command, never the person."""
+    log.warning("staff command refused", extra={"command": command})
+    outcome = await conversations.handle(person, EngineCommand(command), locale, session)
+    await render.send(bot, chat_id, outcome, locale)
+
+
 def make_router(
     conversations: Conversations,
     sessions: async_sessionmaker[AsyncSession],
@@ -39,9 +54,7 @@ def make_router(
         user = message.from_user
         fields = exportable_fields(roles, user.id, catalogue.field_ids) if user else ()
         if not fields:
-            log.warning("staff command refused", extra={"command": "export"})
-            outcome = await conversations.handle(person, EngineCommand("export"), locale, session)
-            await render.send(bot, message.chat.id, outcome, locale)
+            await answer_as_unknown(conversations, bot, message.chat.id, session, person, locale, "export")
             return
         words = (command.args or "").split()
         field_id = words[0].lower() if words else ""

@@ -1,0 +1,71 @@
+"""Staff forms' shared vocabulary (no Telegram): what staff type or press, and what a form answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialogs.i18n import BERLIN, Translator
+
+# Written the way German staff write a moment; Berlin time is assumed.
+_MOMENT_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y %H")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: its label and the value the form gets back when it is pressed."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Typed:
+    text: str
+
+
+@dataclass(frozen=True)
+class Pressed:
+    value: str
+
+
+FormInput = Typed | Pressed
+
+
+def toggled(chosen: Sequence[str], value: str) -> list[str]:
+    return [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+
+
+def toggles(
+    options: Sequence[tuple[str, str]], chosen: Sequence[str], prefix: str, per_row: int = 2
+) -> tuple[tuple[Choice, ...], ...]:
+    """Toggle buttons ☑/☐ for (value, label) options; pressing one sends "prefix:value"."""
+    buttons = [
+        Choice(("☑ " if value in chosen else "☐ ") + label, f"{prefix}:{value}") for value, label in options
+    ]
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def parse_moment(text: str, day_of: datetime | None = None) -> datetime | None:
+    """ "24.12.2026 17:00" (or ISO) in Berlin time; with `day_of`, a bare "19:00" is that day."""
+    cleaned = " ".join(text.replace(",", " ").replace("Uhr", " ").replace("uhr", " ").split())
+    if day_of is not None and len(cleaned) <= 5:
+        cleaned = f"{day_of.astimezone(BERLIN):%d.%m.%Y} {cleaned}"
+    for fmt in _MOMENT_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).replace(tzinfo=BERLIN)
+        except ValueError:
+            continue
+    return None
+
+
+def navigation(t: Translator, *, back: bool = True) -> tuple[Choice, ...]:
+    row = [Choice(t._("Zurück"), "back")] if back else []
+    return (*row, Choice(t._("Abbrechen"), "cancel"))
