@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from babel import Locale, UnknownLocaleError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from dialogs.definitions import FIELD_IDS
@@ -78,6 +79,17 @@ class EventView(BaseModel):
     seats_taken: int = 0
 
 
+def language_names(codes: list[str], t: Translator) -> str:
+    """Language codes as names in the reader's language ("ar, fa" -> "Arabisch, Persisch")."""
+    names = []
+    for code in codes:
+        try:
+            names.append(Locale.parse(code).get_display_name(t.locale) or code)
+        except (ValueError, UnknownLocaleError):
+            names.append(code)
+    return ", ".join(names)
+
+
 def in_language(texts: dict[str, str], t: Translator) -> tuple[str, bool]:
     """The text in the person's language, else German; True when it fell back."""
     if texts.get(t.locale):
@@ -99,7 +111,7 @@ def invitation(event: EventView, t: Translator, with_buttons: bool = True) -> Re
     if event.online_url:
         lines.append(t._("Online: {url}", url=event.online_url))
     if event.interpreted:
-        lines.append(t._("Übersetzung in: {languages}", languages=", ".join(event.interpreted)))
+        lines.append(t._("Übersetzung in: {languages}", languages=language_names(event.interpreted, t)))
     access, _ = in_language(event.accessibility, t)
     if access:
         lines.append(t._("Barrierefreiheit: {notes}", notes=access))

@@ -1205,6 +1205,8 @@ class FakeTelegram:
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         key = (self._scope_key(params.get("scope")), self._language(params))
+        if key[0].startswith("chat:") and int(key[0].split(":")[1]) not in self._users:
+            raise bad_request("chat not found")
         if commands:
             self.commands[key] = [
                 {"command": c["command"], "description": c["description"]} for c in commands

@@ -25,7 +25,7 @@ from bot.invite import composer
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, staff, staff_events
-from bot.telegram.commands import register_commands
+from bot.telegram.commands import register_commands, register_staff_commands
 from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
 from bot.turns import Conversations
 from dialogs.languages import match_locale
@@ -92,6 +92,7 @@ def build_dispatcher(
     async def on_startup(bot: Bot) -> None:
         fallback = "en" if "en" in locales else settings.default_locale
         await register_commands(bot, locales, translator, fallback)
+        await register_staff_commands(bot, settings.staff_roles, locales, translator)
         background.append(asyncio.create_task(invitations.remind_forever(bot, sessions)))
         # Resumes a broadcast a crash interrupted, and sends the ones staff or the CLI queue.
         background.append(asyncio.create_task(worker.forever(bot)))
