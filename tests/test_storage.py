@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -192,3 +193,21 @@ def test_generated_key_is_private_and_reused(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_key(tmp_path / "data") == key
     assert len(key) >= 32
+
+
+async def test_migrations_build_exactly_the_tables_the_models_describe(db: AsyncEngine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    def differences(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        return [
+            d
+            for d in compare_metadata(context, Base.metadata)
+            if d[0] != "remove_table" or d[1].name != "alembic_version"
+        ]
+
+    async with db.connect() as connection:
+        assert await connection.run_sync(differences) == []
