@@ -38,6 +38,7 @@ from storage import events, outbox, staff_forms
 from storage.models import Broadcast
 
 log = logging.getLogger(__name__)
+STAFF_COMMANDS = ("event_new", "event_list", "broadcast", "broadcast_status")
 LISTED_EVENTS = 10
 LISTED_BROADCASTS = 5
 
@@ -108,18 +109,16 @@ def make_router(
     def is_staff(user: User | None) -> bool:
         return user is not None and may_manage_events(roles, user.id)
 
-    async def refuse(message: Message, bot: Bot, session: AsyncSession, person: str, locale: str,
-                     name: str) -> None:  # fmt: skip
-        await answer_as_unknown(conversations, bot, message.chat.id, session, person, locale, name)
-
     # ----- commands -------------------------------------------------------------------------------------
+
+    @router.message(Command(*STAFF_COMMANDS), lambda message: not is_staff(message.from_user))
+    async def refuse(message: Message, command: CommandObject, bot: Bot, session: AsyncSession, person: str,
+                     locale: str) -> None:  # fmt: skip
+        await answer_as_unknown(conversations, bot, message.chat.id, session, person, locale, command.command)
 
     @router.message(Command("event_new"))
     async def event_new(message: Message, bot: Bot, session: AsyncSession, person: str, locale: str,
                         t: Translator) -> None:  # fmt: skip
-        if not is_staff(message.from_user):
-            await refuse(message, bot, session, person, locale, "event_new")
-            return
         outcome = event_form.start(t, event_context(t))
         assert outcome.form is not None
         await keep(session, person, "event", outcome.form)
@@ -128,9 +127,6 @@ def make_router(
     @router.message(Command("event_list"))
     async def event_list(message: Message, bot: Bot, session: AsyncSession, person: str, locale: str,
                          t: Translator) -> None:  # fmt: skip
-        if not is_staff(message.from_user):
-            await refuse(message, bot, session, person, locale, "event_list")
-            return
         listed = await events.all_with_counts(session)
         if not listed:
             await message.answer(t._("Noch keine Veranstaltungen. Legen Sie eine mit /event_new an."))
@@ -146,9 +142,6 @@ def make_router(
     @router.message(Command("broadcast"))
     async def broadcast(message: Message, bot: Bot, session: AsyncSession, person: str, locale: str,
                         t: Translator) -> None:  # fmt: skip
-        if not is_staff(message.from_user):
-            await refuse(message, bot, session, person, locale, "broadcast")
-            return
         outcome = broadcast_form.start(t, await broadcast_context(session, t))
         assert outcome.form is not None
         await keep(session, person, "broadcast", outcome.form)
@@ -157,9 +150,6 @@ def make_router(
     @router.message(Command("broadcast_status"))
     async def broadcast_status(message: Message, command: CommandObject, bot: Bot, session: AsyncSession,
                                person: str, locale: str, t: Translator) -> None:  # fmt: skip
-        if not is_staff(message.from_user):
-            await refuse(message, bot, session, person, locale, "broadcast_status")
-            return
         wanted = (command.args or "").strip()
         if wanted:
             found = await session.get(Broadcast, int(wanted)) if wanted.isdigit() else None
