@@ -36,6 +36,7 @@ TEXT_STEPS: frozenset[Step] = frozenset(
 )
 MAX_TITLE = 200
 MAX_TEXT = 2000
+MAX_ACCESSIBILITY = 500
 
 
 class EventForm(BaseModel):
@@ -155,7 +156,7 @@ def _take_text(form: EventForm, text: str, t: Translator, ctx: FormContext) -> s
         return t._("Bitte schreiben Sie etwas, oder wählen Sie eine Schaltfläche.")
     step = form.step
     if step in ("title", "description", "accessibility"):
-        limit = MAX_TITLE if step == "title" else MAX_TEXT
+        limit = {"title": MAX_TITLE, "description": MAX_TEXT}.get(step, MAX_ACCESSIBILITY)
         if len(text) > limit:
             return t._("Das ist zu lang: höchstens {limit} Zeichen.", limit=limit)
         getattr(form, step)["de"] = text

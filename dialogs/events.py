@@ -35,8 +35,9 @@ class EventDefinition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[dict[str, str], Field(min_length=1)]
-    description: dict[str, str] = Field(default_factory=dict)
+    # Bounded so that every invitation fits into one Telegram message (4096 characters).
+    title: Annotated[dict[str, Annotated[str, Field(max_length=200)]], Field(min_length=1)]
+    description: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     place: Annotated[str, Field(max_length=200)] | None = None
@@ -44,7 +45,7 @@ class EventDefinition(BaseModel):
     online_url: HttpUrl | None = None
     fields: list[Literal[FIELD_IDS]] = Field(default_factory=list)  # type: ignore[valid-type]
     interpreted: list[str] = Field(default_factory=list)
-    accessibility: dict[str, str] = Field(default_factory=dict)
+    accessibility: dict[str, Annotated[str, Field(max_length=500)]] = Field(default_factory=dict)
     capacity: Annotated[int, Field(ge=1)] | None = None
     status: Status = "draft"
 

@@ -54,6 +54,7 @@ def definition(**changes: object) -> EventDefinition:
         ({"place": None, "district": None}, "online_url"),
         ({"capacity": 0}, "greater than or equal to 1"),
         ({"district": "paris"}, "district"),
+        ({"description": {"de": "x" * 2001}}, "at most 2000 characters"),
     ],
 )
 def test_bad_definitions_are_refused(changes: dict[str, object], message: str) -> None:

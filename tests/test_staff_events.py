@@ -218,9 +218,10 @@ async def test_broadcast_dialog_previews_each_language_then_sends(
     before = len(fake.messages(STAFF))
     await press(fake, STAFF, "Weiter")  # every language
     shown = texts(fake, STAFF, before)
-    previews = [text for text in shown if text.startswith("— Vorschau")]
+    assert len(shown) == 2  # the previews fit into one message, then the question
+    previews = shown[0].split("— Vorschau")[1:]
     assert len(previews) == 3  # one per language among the recipients, the largest group first
-    assert previews[0].startswith("— Vorschau Arabisch: 2 Personen —") and "حوار في شباندو" in previews[0]
+    assert previews[0].startswith(" Arabisch: 2 Personen —") and "حوار في شباندو" in previews[0]
     assert any("Діалог у Шпандау" in p for p in previews) and any("Dialog in Spandau" in p for p in previews)
     assert shown[-1] == "Oben sehen Sie die Vorschau. Jetzt an 4 Personen senden?"
     assert all(fake.messages(user) == [] for user in (9601, 9602, 9603, 9604))  # nothing sent yet
@@ -350,3 +351,10 @@ async def test_an_unfinished_broadcast_resumes_when_the_bot_starts(
         assert all(len(fake.messages(u)) == 1 for u in (9901, 9902, 9903))
     finally:
         await bot.stop()
+
+
+def test_previews_are_packed_into_few_messages_in_order() -> None:
+    from bot.telegram.staff_events import pack
+
+    assert pack(["aaaa", "bb", "cc", "dddddd"], "\n", limit=8) == ["aaaa\nbb", "cc", "dddddd"]
+    assert pack([], "\n") == []

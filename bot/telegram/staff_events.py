@@ -264,24 +264,24 @@ def make_router(
 
     async def send_previews(bot: Bot, chat_id: int, session: AsyncSession, form: broadcast_form.BroadcastForm,
                             t: Translator) -> int:  # fmt: skip
-        """One preview per language among the recipients, exactly as it will be sent; the total."""
+        """One preview per language among the recipients, exactly as it will be sent; the total.
+
+        Packed into as few messages as fit, since a chat takes only about one message a second."""
         assert form.kind is not None
         found = await outbox.recipients(session, form.kind, form.event_id, form.audience())
         per_locale = Counter(locale for _, locale in found)
         draft = Broadcast(kind=form.kind, event_id=form.event_id, text=form.text)
         names = dict(languages(t))
+        blocks = []
         for locale, number in per_locale.most_common():
             text, _ = await compose(draft, locale)
             header = t.n_(
                 "Vorschau {language}: {n} Person", "Vorschau {language}: {n} Personen",
                 number, language=names.get(locale, locale),
             )  # fmt: skip
-            heading = html.escape(f"— {header} —", quote=False)
-            if len(heading) + 2 + len(text) <= render.MAX_TEXT:
-                await bot.send_message(chat_id, f"{heading}\n\n{text}")
-            else:
-                await bot.send_message(chat_id, heading)
-                await bot.send_message(chat_id, text)
+            blocks += [html.escape(f"— {header} —", quote=False), text]
+        for message in pack(blocks, "\n\n"):
+            await bot.send_message(chat_id, message)
         return sum(per_locale.values())
 
     async def start_broadcast(
@@ -378,6 +378,17 @@ def make_router(
             worker.poke()
 
     return router
+
+
+def pack(blocks: list[str], separator: str, limit: int = render.MAX_TEXT) -> list[str]:
+    """Join blocks into as few messages of at most `limit` characters as possible, in order."""
+    messages: list[str] = []
+    for block in blocks:
+        if messages and len(messages[-1]) + len(separator) + len(block) <= limit:
+            messages[-1] += separator + block
+        else:
+            messages.append(block[:limit])
+    return messages
 
 
 def event_line(event: EventView, counts: Counter[str], t: Translator) -> str:
