@@ -64,6 +64,10 @@ def handle(
     if isinstance(answer, Pressed):
         return _press(form, answer.value, t, ctx)
     text = answer.text.strip()
+    if form.step == "confirm":  # the shell shows the previews and the confirmation again
+        return BroadcastFormOutcome(
+            form, [Prompt(t._("Bitte wählen Sie eine der Schaltflächen."))], preview=True
+        )
     if form.step not in ("text", "translation"):
         return BroadcastFormOutcome(
             form, [Prompt(t._("Bitte wählen Sie eine der Schaltflächen.")), prompt(form, t, ctx)]
@@ -90,6 +94,10 @@ def _press(form: BroadcastForm, value: str, t: Translator, ctx: BroadcastContext
     step = form.step
     if step == "kind" and value in ("invitation", "message"):
         form.kind = value  # type: ignore[assignment]
+        if value == "invitation":
+            form.text = {}
+        else:
+            form.event_id = None
         form.step = "event" if value == "invitation" else "text"
         return BroadcastFormOutcome(form, [prompt(form, t, ctx)])
     if step == "event" and kind == "event" and arg.isdigit() and int(arg) in {i for i, _ in ctx.events}:
@@ -113,6 +121,8 @@ def _press(form: BroadcastForm, value: str, t: Translator, ctx: BroadcastContext
         return BroadcastFormOutcome(form, preview=True)
     if value == "send" and step == "confirm":
         return BroadcastFormOutcome(None, send=form)
+    if step == "confirm":
+        return BroadcastFormOutcome(form, [Prompt(t._("Diese Schaltfläche passt nicht mehr."))], preview=True)
     return BroadcastFormOutcome(
         form, [Prompt(t._("Diese Schaltfläche passt nicht mehr.")), prompt(form, t, ctx)]
     )

@@ -194,7 +194,7 @@ def _take_text(form: EventForm, text: str, t: Translator, ctx: FormContext) -> s
         form.place, form.online_url = text, None
         return None
     if step == "capacity":
-        if not text.isdigit() or int(text) < 1:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
             return t._("Bitte eine ganze Zahl ab 1 schreiben, oder „Ohne Begrenzung“ wählen.")
         form.capacity = int(text)
         return None

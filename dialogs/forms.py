@@ -9,7 +9,9 @@ from datetime import datetime
 from dialogs.i18n import BERLIN, Translator
 
 # Written the way German staff write a moment; Berlin time is assumed.
-_MOMENT_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y %H")
+_MOMENT_FORMATS = (
+    "%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y %H", "%d.%m.%y %H",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
