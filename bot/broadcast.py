@@ -34,6 +34,7 @@ from typing import Any
 
 import aiohttp
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     ClientDecodeError,
@@ -643,6 +644,16 @@ class BroadcastWorker:
         self._wake.set()
 
     async def forever(self, bot: Bot) -> None:
+        # Its own Bot and connection pool, without the replying bot's request middlewares: a 429
+        # must reach the Broadcaster, which pauses all sending.
+        api = bot.session.api
+        own = Bot(bot.token, session=AiohttpSession(api=api), default=bot.default)
+        try:
+            await self._loop(own)
+        finally:
+            await own.session.close()
+
+    async def _loop(self, bot: Bot) -> None:
         broadcaster = Broadcaster(bot, self.sessions, self.compose, rate=self.rate, paid=self.paid)
         while True:
             self._wake.clear()

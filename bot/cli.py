@@ -489,7 +489,9 @@ async def _telegram(settings: Settings) -> int:
     catalogue = load_catalogue()
     engine = _open_database(settings)
     assert settings.bot_token is not None
-    bot = telegram_app.build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    bot = telegram_app.build_bot(
+        settings.bot_token.get_secret_value(), settings.telegram_api_url, wait_out_flood=True
+    )
     try:
         await migrate.ensure_current(engine)
         key = settings.key()

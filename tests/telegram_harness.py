@@ -65,7 +65,7 @@ class BotUnderTest:
         )
 
     def _build(self) -> tuple[Bot, Dispatcher]:
-        self.bot = telegram_app.build_bot(TOKEN, self.fake.base_url)
+        self.bot = telegram_app.build_bot(TOKEN, self.fake.base_url, wait_out_flood=True)
         self.dp = telegram_app.build_dispatcher(
             self.conversations, session_factory(self.db), catalogs.shipped_locales(), self.settings
         )

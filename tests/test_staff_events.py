@@ -358,3 +358,22 @@ def test_previews_are_packed_into_few_messages_in_order() -> None:
 
     assert pack(["aaaa", "bb", "cc", "dddddd"], "\n", limit=8) == ["aaaa\nbb", "cc", "dddddd"]
     assert pack([], "\n") == []
+
+
+async def test_replies_wait_out_telegrams_flood_limit_instead_of_failing(db: AsyncEngine) -> None:
+    # Telegram takes about one message a second per chat; here a burst of two, then one a second.
+    async with FakeTelegram(token=TOKEN, per_chat_rate=1, per_chat_burst=2) as fake:
+        for days in (3, 4, 5, 6):
+            await published_event(db, days=days)
+        fake.add_user(STAFF, language_code="de")
+        bot = BotUnderTest(fake, db, throttle_rate=0, staff=ROLES)
+        await bot.start_polling()
+        try:
+            fake.send_text(STAFF, "/event_list")
+            await fake.wait_for(lambda: len(fake.messages(STAFF)) >= 4, timeout=20)
+            await settle(fake)
+            listed = texts(fake, STAFF)
+            assert len(listed) == 4 and all("Dialog in Spandau" in text for text in listed)
+            assert fake.too_many_requests >= 1  # the limit was hit, and the replies waited
+        finally:
+            await bot.stop()

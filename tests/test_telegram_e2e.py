@@ -328,6 +328,7 @@ async def test_language_can_be_changed(fake: FakeTelegram, running: BotUnderTest
 
 async def test_logs_carry_no_personal_data(fake: FakeTelegram, sqlite_db: AsyncEngine) -> None:
     stream = io.StringIO()
+    level = logging.getLogger().level
     logs.configure("DEBUG", stream)
     bot = BotUnderTest(fake, sqlite_db, throttle_rate=0)
     await bot.start_polling()
@@ -342,6 +343,7 @@ async def test_logs_carry_no_personal_data(fake: FakeTelegram, sqlite_db: AsyncE
     finally:
         await bot.stop()
         logging.getLogger().handlers[:] = []
+        logging.getLogger().setLevel(level)  # later tests must not inherit DEBUG
     output = stream.getvalue()
     assert output, "the session produced no log lines"
     for line in output.splitlines():

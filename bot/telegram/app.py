@@ -12,8 +12,12 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import User
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -34,8 +38,39 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def build_bot(token: str, api_url: str) -> Bot:
+MAX_FLOOD_WAIT = 20.0  # seconds one reply may wait out 429s before the update fails
+
+
+class WaitOutFlood(BaseRequestMiddleware):
+    """A reply that gets a 429 waits `retry_after` and is sent again, instead of failing the update.
+
+    Only for the bot that answers people: broadcasts use a bot without it, since the Broadcaster
+    pauses all its sending on a 429 by itself.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        waited = 0.0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if waited + exc.retry_after > MAX_FLOOD_WAIT:
+                    raise
+                log.info("flood limit: waiting before a reply", extra={"seconds": exc.retry_after})
+                waited += exc.retry_after
+                await asyncio.sleep(exc.retry_after)
+
+
+def build_bot(token: str, api_url: str, *, wait_out_flood: bool = False) -> Bot:
+    """`wait_out_flood` for the bot that answers people (see WaitOutFlood), not for broadcasting."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    if wait_out_flood:
+        session.middleware(WaitOutFlood())
     return Bot(
         token,
         session=session,
