@@ -19,7 +19,6 @@ import contextlib
 import json
 import platform
 import resource
-import secrets
 import sys
 import tempfile
 import time
@@ -32,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.fake_telegram
 
 import aiogram  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
+from benchmarks.scratch_db import postgres_database  # noqa: E402
 from bot.broadcast import Broadcaster  # noqa: E402
 from bot.telegram.app import build_bot  # noqa: E402
 from storage import migrate, outbox  # noqa: E402
@@ -118,19 +117,8 @@ async def database(backend: str, postgres_url: str) -> AsyncIterator[tuple[str, 
         with tempfile.TemporaryDirectory(prefix="mitsprache-bench-") as folder:
             yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}", "SQLite (temporary file)"
         return
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
-    name = f"mitsprache_bench_{secrets.token_hex(6)}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-            yield url, f"PostgreSQL (fresh database {name})"
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with postgres_database(postgres_url) as url:
+        yield url, f"PostgreSQL (fresh database {make_url(url).database})"
 
 
 # ----- the run ---------------------------------------------------------------------------------------------

@@ -48,11 +48,10 @@ import os
 import platform
 import random
 import resource
-import secrets
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,8 +63,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine  # noqa: E402
 
+from benchmarks.scratch_db import postgres_database, postgres_reachable  # noqa: E402
 from dialogs.definitions import ABOUT_ID, NO, NO_ANSWER, YES, Catalogue, Question, load_catalogue  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.export import QUASI_IDENTIFIERS, FieldExport, text_hash  # noqa: E402
@@ -485,36 +485,6 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace, data: Da
     return ok
 
 
-@contextlib.asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh database for this run, dropped at the end (also on errors)."""
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
-    name = f"mitsprache_bench_export_{secrets.token_hex(6)}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-async def postgres_reachable(admin_url: str) -> str | None:
-    """None if PostgreSQL answers, else why not."""
-    admin = create_async_engine(admin_url, connect_args={"timeout": 5})
-    try:
-        async with asyncio.timeout(10), admin.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".splitlines()[0]
-    finally:
-        await admin.dispose()
-    return None
-
-
 async def main(args: argparse.Namespace) -> int:
     from bot.catalogs import shipped_locales  # only the parent needs it; the children stay lean
 
@@ -548,7 +518,7 @@ async def main(args: argparse.Namespace) -> int:
         if reason is not None:
             print(f"\nPostgreSQL at {shown} is not reachable ({reason}); skipped.")
         else:
-            async with postgres_database(args.postgres_url) as url:
+            async with postgres_database(args.postgres_url, "mitsprache_bench_export") as url:
                 label = f"PostgreSQL (fresh database {make_url(url).database} on {shown})"
                 data = DataSet(catalogue, args.field, locales, args.seed)
                 results.append(await bench_backend(label, url, args, data, people))

@@ -27,23 +27,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import html
 import itertools
 import json
 import logging
 import platform
-import secrets
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks.scratch_db
 
 import aiogram
 from aiogram import Bot, Dispatcher, Router
@@ -59,10 +59,11 @@ from aiogram.types import (
     Update,
     User,
 )
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from benchmarks.scratch_db import postgres_database, postgres_reachable
 from bot import catalogs
 from bot.locales import translator
 from bot.settings import Settings
@@ -560,36 +561,6 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace) -> bool:
     if session.unexpected:
         print(f"    methods the fake Bot API does not answer: {dict(session.unexpected)}")
     return ok
-
-
-@contextlib.asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh database for this run, dropped at the end (also on errors)."""
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
-    name = f"mitsprache_bench_{secrets.token_hex(6)}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-async def postgres_reachable(admin_url: str) -> str | None:
-    """None if PostgreSQL answers, else why not."""
-    admin = create_async_engine(admin_url, connect_args={"timeout": 5})
-    try:
-        async with asyncio.timeout(10), admin.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".splitlines()[0]
-    finally:
-        await admin.dispose()
-    return None
 
 
 async def main(args: argparse.Namespace) -> int:
