@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from storage.models import Broadcast, Delivery, Rsvp, Subscriber, utcnow
+from storage.upsert import dialect_insert
 
 # pending -> sending -> sent | blocked | invalid | failed; a transient error puts a row back to pending.
 OPEN = ("pending", "sending")
@@ -66,11 +66,6 @@ def matches(audience: dict[str, list[str]], districts: Sequence[str], fields: Se
     return not (wanted_fields and fields and not set(wanted_fields) & set(fields))
 
 
-def _insert(session: AsyncSession) -> Any:
-    """INSERT of the session's dialect: SQLite and PostgreSQL spell ON CONFLICT in different modules."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 NOTICES = ("change", "cancel")  # kinds that go to everyone who answered the event, not to an audience
 
 
@@ -101,7 +96,7 @@ async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
         raise LookupError("no such broadcast")
     found = await recipients(session, broadcast.kind, broadcast.event_id, broadcast.audience or {})
     ids = [subscriber_id for subscriber_id, _ in found]
-    insert = _insert(session)
+    insert = dialect_insert(session)
     added = 0
     for start in range(0, len(ids), _CHUNK):
         values = [

@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """`insert` of the session's dialect, whose statements know ON CONFLICT."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def upsert(
     session: AsyncSession,
     model: type[DeclarativeBase],
@@ -18,9 +23,7 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     """Insert a row, or update `update` columns of the row that has the same `conflict` columns."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values)
+    stmt = dialect_insert(session)(model).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(conflict),
         set_={column: stmt.excluded[column] for column in update},

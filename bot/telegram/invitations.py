@@ -24,6 +24,7 @@ from bot.telegram.callbacks import Rsvp, Subscribe
 from dialogs.calendar import ics
 from dialogs.definitions import Catalogue
 from dialogs.events import DISTRICT_NAMES, DISTRICTS, EventView, invitation
+from dialogs.forms import toggled
 from dialogs.i18n import Translator
 from storage import events
 from storage.models import Subscriber
@@ -91,10 +92,6 @@ def _toggle_markup(choices: list[tuple[str, str, bool]], kind: str, t: Translato
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _toggled(chosen: list[str], value: str) -> list[str]:
-    return [c for c in chosen if c != value] if value in chosen else [*chosen, value]
-
-
 def make_router(catalogue: Catalogue) -> Router:
     router = Router(name="invitations")
 
@@ -158,11 +155,9 @@ def make_router(catalogue: Catalogue) -> Router:
                 current = await events.subscribe(session, person, CHANNEL, message.chat.id, locale, [], [])
             districts, fields = list(current.districts), list(current.fields)
             if action == "district" and value in DISTRICTS:
-                districts = (
-                    [d for d in districts if d != value] if value in districts else [*districts, value]
-                )
+                districts = toggled(districts, value)
             if action == "field" and value in catalogue.field_ids:
-                fields = [f for f in fields if f != value] if value in fields else [*fields, value]
+                fields = toggled(fields, value)
             await events.subscribe(session, person, CHANNEL, message.chat.id, locale, districts, fields)
         if action in ("yes", "district"):
             await message.edit_text(

@@ -53,17 +53,22 @@ def markup(prompt: Prompt, seq: int) -> InlineKeyboardMarkup | None:
 
 
 async def send_prompts(
-    bot: Bot, chat_id: int, prompts: list[Prompt], seq: int, redraw: Message | None = None
+    bot: Bot,
+    chat_id: int,
+    prompts: list[Prompt],
+    seq: int,
+    pressed: Message | None = None,
+    in_place: bool = False,
 ) -> None:
-    """Send the prompts; `redraw` (the pressed message, when a toggle changed only its own step) is
-    edited in place instead, so ticking five boxes does not send five messages."""
-    if redraw is not None:
-        parts = render.chunks(prompts[0].text) if len(prompts) == 1 else []
+    """Send the prompts. The `pressed` message loses its buttons, or, `in_place` (a toggle that kept
+    its step), is redrawn with the one new prompt, so ticking five boxes does not send five messages."""
+    if pressed is not None:
+        parts = render.chunks(prompts[0].text) if in_place and len(prompts) == 1 else []
         if len(parts) == 1:
             with contextlib.suppress(TelegramBadRequest):
-                await redraw.edit_text(parts[0], reply_markup=markup(prompts[0], seq))
+                await pressed.edit_text(parts[0], reply_markup=markup(prompts[0], seq))
                 return
-        await render.retire_keyboard(redraw)
+        await render.retire_keyboard(pressed)
     for prompt in prompts:
         parts = render.chunks(prompt.text)
         for part in parts[:-1]:
@@ -224,9 +229,7 @@ def make_router(
         await keep(session, person, "event", outcome.form)
         same_step = outcome.form is not None and outcome.form.step == form.step
         seq = outcome.form.seq if outcome.form else 0
-        await send_prompts(bot, chat_id, outcome.prompts, seq, pressed if same_step else None)
-        if pressed is not None and not same_step:
-            await render.retire_keyboard(pressed)
+        await send_prompts(bot, chat_id, outcome.prompts, seq, pressed, same_step)
         if outcome.saved is None:
             return
         if outcome.editing is None:
@@ -252,10 +255,8 @@ def make_router(
         outcome = broadcast_form.handle(form, answer, t, ctx)
         await keep(session, person, "broadcast", outcome.form)
         seq = outcome.form.seq if outcome.form else 0
-        same_step = outcome.form is not None and outcome.form.step == form.step and bool(outcome.prompts)
-        await send_prompts(bot, chat_id, outcome.prompts, seq, pressed if same_step else None)
-        if pressed is not None and not same_step:
-            await render.retire_keyboard(pressed)
+        same_step = outcome.form is not None and outcome.form.step == form.step
+        await send_prompts(bot, chat_id, outcome.prompts, seq, pressed, same_step)
         if outcome.preview and outcome.form is not None:
             total = await send_previews(bot, chat_id, session, outcome.form, t)
             await send_prompts(bot, chat_id, [broadcast_form.confirm_prompt(total, t)], seq)
