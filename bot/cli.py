@@ -19,10 +19,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import catalogs, exports, logs, terminal
-from bot.invite import Audience
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
 from bot.turns import Conversations
+from dialogs.audience import Audience
 from dialogs.definitions import FIELD_IDS, DefinitionError, load_catalogue
 from dialogs.engine import Engine
 from dialogs.events import (
@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_CONFIG
             return asyncio.run(_event_action(settings, args.event_command, args.id, changed))
         if args.command == "broadcast":
-            audience = Audience(args.district, args.field, args.lang)
+            audience = Audience.of(args.district, args.field, args.lang)
             return asyncio.run(_broadcast(settings, args.event, audience, args.paid))
         if args.command == "purge":
             return asyncio.run(_purge(settings, args.older_than))
@@ -349,6 +349,7 @@ async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid
         return EXIT_CONFIG
     from bot.invite import broadcast_event
     from bot.telegram.app import build_bot
+    from bot.usecases.broadcasts import Refused
 
     engine = await _with_database(settings)
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
@@ -364,7 +365,7 @@ async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid
     finally:
         await bot.session.close()
         await engine.dispose()
-    if done is None:
+    if isinstance(done, Refused):
         print(f"mitsprache: event {event_id} does not exist or is not published", file=sys.stderr)
         return 1
     broadcast_id, summary = done

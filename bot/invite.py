@@ -4,7 +4,6 @@ free message; and an event invitation started as a broadcast."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,16 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast import Broadcaster, Composer, Message, Summary, compose_text
 from bot.locales import translator
 from bot.telegram.invitations import invitation_markup
+from bot.usecases import broadcasts
+from bot.usecases.broadcasts import BroadcastRequest, Refused
+from dialogs.audience import Audience
 from dialogs.events import EventView, invitation
-from storage import events, outbox
+from storage import events
 from storage.models import Broadcast
-
-
-@dataclass(frozen=True)
-class Audience:
-    districts: list[str]
-    fields: list[str]
-    langs: list[str]
 
 
 def composer(sessions: async_sessionmaker[AsyncSession]) -> Composer:
@@ -65,16 +60,13 @@ async def broadcast_event(
     paid: bool = False,
     rate: float | None = None,
     started_by: int | None = None,
-) -> tuple[int, Summary] | None:
-    """Invite every matching subscriber, each in their language; None if the event is not published."""
-    async with sessions() as session, session.begin():
-        event = await events.view(session, event_id)
-        if event is None or event.status != "published":
-            return None
-        broadcast_id = await outbox.create_broadcast(
-            session, "invitation", event_id=event_id, started_by=started_by,
-            audience={"districts": audience.districts, "fields": audience.fields, "langs": audience.langs},
-        )  # fmt: skip
-        await outbox.enqueue(session, broadcast_id)
-    summary = await Broadcaster(bot, sessions, composer(sessions), paid=paid, rate=rate).run(broadcast_id)
-    return broadcast_id, summary
+    again: bool = False,
+) -> tuple[int, Summary] | Refused:
+    """Invite every matching subscriber, each in their language, and send at once."""
+    request = BroadcastRequest("invitation", audience, event_id, started_by=started_by, again=again)
+    queued = await broadcasts.create(sessions, request)
+    if isinstance(queued, Refused):
+        return queued
+    broadcaster = Broadcaster(bot, sessions, composer(sessions), paid=paid, rate=rate)
+    summary = await broadcaster.run(queued.broadcast_id)
+    return queued.broadcast_id, summary

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from dialogs.audience import Audience
 from dialogs.events import DISTRICT_NAMES, DISTRICTS
 from dialogs.forms import Choice, FormInput, Pressed, Prompt, navigation, toggled, toggles
 from dialogs.i18n import SOURCE_LOCALE, Translator
@@ -32,8 +33,8 @@ class BroadcastForm(BaseModel):
     fields: list[str] = []
     langs: list[str] = []
 
-    def audience(self) -> dict[str, list[str]]:
-        return {"districts": self.districts, "fields": self.fields, "langs": self.langs}
+    def audience(self) -> Audience:
+        return Audience.of(self.districts, self.fields, self.langs)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 PSEUDONYM_LENGTH = 64  # hex of HMAC-SHA256
+MAX_ID = 2**31 - 1  # the largest Integer key on PostgreSQL: bigger numbers from outside name nothing
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

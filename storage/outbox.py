@@ -15,6 +15,7 @@ from typing import IO, Any, NamedTuple, cast
 from sqlalchemy import Table, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from dialogs.audience import Audience
 from storage.models import Broadcast, Delivery, Rsvp, Subscriber, utcnow
 from storage.upsert import dialect_insert
 
@@ -41,7 +42,7 @@ async def create_broadcast(
     *,
     event_id: int | None = None,
     text: dict[str, str] | None = None,
-    audience: dict[str, list[str]] | None = None,
+    audience: Audience | None = None,
     started_by: int | None = None,
 ) -> int:
     """A new broadcast in status pending; `enqueue` fills its outbox."""
@@ -49,7 +50,7 @@ async def create_broadcast(
         kind=kind,
         event_id=event_id,
         text=dict(text or {}),
-        audience={key: list(values) for key, values in (audience or {}).items() if values},
+        audience=(audience or Audience()).to_json(),
         started_by=started_by,
         status="pending",
     )
@@ -58,19 +59,11 @@ async def create_broadcast(
     return broadcast.id
 
 
-def matches(audience: dict[str, list[str]], districts: Sequence[str], fields: Sequence[str]) -> bool:
-    """Whether a subscriber with these wishes belongs to the audience (empty on either side: everything)."""
-    wanted_districts, wanted_fields = audience.get("districts") or [], audience.get("fields") or []
-    if wanted_districts and districts and not set(wanted_districts) & set(districts):
-        return False
-    return not (wanted_fields and fields and not set(wanted_fields) & set(fields))
-
-
 NOTICES = ("change", "cancel")  # kinds that go to everyone who answered the event, not to an audience
 
 
 async def recipients(
-    session: AsyncSession, kind: str, event_id: int | None, audience: dict[str, list[str]]
+    session: AsyncSession, kind: str, event_id: int | None, audience: Audience
 ) -> list[tuple[int, str]]:
     """(subscriber id, locale) of every active subscriber a broadcast of this kind would reach."""
     query = select(Subscriber.id, Subscriber.locale, Subscriber.districts, Subscriber.fields).where(
@@ -80,10 +73,14 @@ async def recipients(
         answered = select(Rsvp.subscriber_id).where(Rsvp.event_id == event_id)
         rows = (await session.execute(query.where(Subscriber.id.in_(answered)).order_by(Subscriber.id))).all()
         return [(row.id, row.locale) for row in rows]
-    if langs := audience.get("langs"):
-        query = query.where(Subscriber.locale.in_(langs))
+    if audience.langs:
+        query = query.where(Subscriber.locale.in_(audience.langs))
     rows = (await session.execute(query.order_by(Subscriber.id))).all()
-    return [(row.id, row.locale) for row in rows if matches(audience, row.districts or [], row.fields or [])]
+    return [
+        (row.id, row.locale)
+        for row in rows
+        if audience.matches(row.districts or [], row.fields or [], row.locale)
+    ]
 
 
 async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
@@ -94,7 +91,9 @@ async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise LookupError("no such broadcast")
-    found = await recipients(session, broadcast.kind, broadcast.event_id, broadcast.audience or {})
+    found = await recipients(
+        session, broadcast.kind, broadcast.event_id, Audience.from_json(broadcast.audience)
+    )
     ids = [subscriber_id for subscriber_id, _ in found]
     insert = dialect_insert(session)
     added = 0
@@ -111,6 +110,38 @@ async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
         )
         added += len((await session.execute(stmt)).all())
     return added
+
+
+class Earlier(NamedTuple):
+    """Earlier invitations to one event that reach some of the same people."""
+
+    people: int  # how many of the given subscribers already have an invitation (sent or queued)
+    broadcasts: list[int]  # those invitations' broadcasts, oldest first
+    unfinished: list[int]  # the ones among them that are not done yet
+
+
+async def earlier_invitations(session: AsyncSession, event_id: int, subscriber_ids: Sequence[int]) -> Earlier:
+    """Who of `subscriber_ids` was already invited to `event_id` (a delivery that did not fail)."""
+    if not subscriber_ids:
+        return Earlier(0, [], [])
+    invited = (
+        select(Delivery.subscriber_id, Delivery.broadcast_id, Broadcast.status)
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .where(
+            Broadcast.kind == "invitation",
+            Broadcast.event_id == event_id,
+            Delivery.status.in_(("pending", "sending", "sent")),
+        )
+    )
+    wanted = set(subscriber_ids)
+    people: set[int] = set()
+    broadcasts: dict[int, str] = {}
+    for subscriber_id, broadcast_id, status in (await session.execute(invited)).all():
+        if subscriber_id in wanted:
+            people.add(subscriber_id)
+            broadcasts[broadcast_id] = status
+    ordered = sorted(broadcasts)
+    return Earlier(len(people), ordered, [b for b in ordered if broadcasts[b] != "done"])
 
 
 async def begin(session: AsyncSession, broadcast_id: int) -> None:

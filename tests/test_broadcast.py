@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.broadcast import Broadcaster, Pacer, Summary
 from bot.telegram.app import build_bot
+from dialogs.audience import Audience
 from storage import outbox
 from storage.db import session_factory
 from storage.models import Broadcast, Delivery, Subscriber, utcnow
@@ -74,7 +75,7 @@ async def add_subscribers(
 
 
 async def new_broadcast(
-    engine: AsyncEngine, audience: dict[str, list[str]] | None = None, started_by: int | None = STAFF
+    engine: AsyncEngine, audience: Audience | None = None, started_by: int | None = STAFF
 ) -> int:
     async with session_factory(engine)() as session:
         broadcast_id = await outbox.create_broadcast(
@@ -165,7 +166,7 @@ async def test_broadcast_to_500_recipients(
         fake.add_user(chat)
     await add_subscribers(db, outside[:5], districts=["spandau"])  # not in the audience
     await add_subscribers(db, outside[5:], status="blocked")  # blocked earlier
-    broadcast_id = await new_broadcast(db, audience={"districts": ["mitte", "pankow"]})
+    broadcast_id = await new_broadcast(db, audience=Audience.of(districts=["mitte", "pankow"]))
 
     caplog.set_level(logging.INFO, logger="bot.broadcast")
     broadcaster = Broadcaster(
@@ -511,7 +512,7 @@ async def test_enqueue_filters_the_audience_and_never_duplicates(db: AsyncEngine
     ids = {**everyone, **mitte, **pankow, **spandau}
 
     async def audience(**wanted: list[str]) -> set[int]:
-        broadcast_id = await new_broadcast(db, audience=wanted)
+        broadcast_id = await new_broadcast(db, audience=Audience.of(**wanted))
         return {chat for chat, sid in ids.items() if sid in await enqueued(db, broadcast_id)}
 
     assert await audience() == {1, 2, 3, 4}  # inactive subscribers never
@@ -521,7 +522,7 @@ async def test_enqueue_filters_the_audience_and_never_duplicates(db: AsyncEngine
     assert await audience(districts=["mitte"], fields=["bildung"]) == {1, 3}
     assert await audience(langs=["ar", "fa"]) == {2, 3}
     assert await audience(districts=["mitte"], langs=["de"]) == {1}
-    assert outbox.matches({"districts": []}, ["x"], ["y"])
+    assert Audience.of(districts=[]).matches(["x"], ["y"], "de")
 
     async with session_factory(db)() as session:
         broadcast_id = await outbox.create_broadcast(session, "message", text=TEXTS)

@@ -11,6 +11,7 @@ import pytest
 from bot.locales import translator
 from dialogs import broadcast_form as bf
 from dialogs import event_form as ef
+from dialogs.audience import Audience
 from dialogs.events import EventDefinition
 from dialogs.forms import FormInput, Pressed, Prompt, Typed
 from dialogs.i18n import Translator
@@ -316,7 +317,7 @@ def test_invitation_path_previews_then_sends_to_the_chosen_audience() -> None:
     done = bf.handle(out.form, Pressed("send"), DE, BCTX)
     assert done.form is None and done.send is not None
     assert (done.send.kind, done.send.event_id, done.send.text) == ("invitation", 9, {})
-    assert done.send.audience() == {"districts": ["pankow"], "fields": ["arbeit"], "langs": ["ar"]}
+    assert done.send.audience() == Audience(("pankow",), ("arbeit",), ("ar",))
 
 
 def test_message_path_with_an_arabic_translation() -> None:
@@ -342,7 +343,7 @@ def test_message_path_with_an_arabic_translation() -> None:
         None,
         {"de": "Hallo", "ar": "مرحبا"},
     )
-    assert sent.send.audience() == {"districts": [], "fields": [], "langs": []}
+    assert sent.send.audience() == Audience()
 
 
 def test_over_long_message_is_refused_and_the_limit_itself_is_fine() -> None:

@@ -29,6 +29,8 @@ from bot.telegram.callbacks import EventAdmin, Form
 from bot.telegram.invitations import tell_promoted
 from bot.telegram.staff import answer_as_unknown
 from bot.turns import Conversations
+from bot.usecases import broadcasts
+from bot.usecases.broadcasts import BroadcastRequest, Refused
 from dialogs import broadcast_form, event_form
 from dialogs.definitions import Catalogue
 from dialogs.events import EventView
@@ -289,24 +291,22 @@ def make_router(
         bot: Bot, chat_id: int, form: broadcast_form.BroadcastForm, t: Translator
     ) -> None:
         assert form.kind is not None
-        async with sessions() as session, session.begin():
-            if form.kind == "invitation":
-                event = await events.view(session, form.event_id or 0)
-                if event is None or event.status != "published":
-                    await bot.send_message(chat_id, t._("Diese Veranstaltung ist nicht mehr veröffentlicht."))
-                    return
-            broadcast_id = await outbox.create_broadcast(
-                session, form.kind, event_id=form.event_id, text=form.text, audience=form.audience(),
-                started_by=chat_id,
-            )  # fmt: skip
-            total = await outbox.enqueue(session, broadcast_id)
-        log.info("broadcast queued", extra={"broadcast": broadcast_id, "recipients": total})
+        request = BroadcastRequest(
+            form.kind, form.audience(), form.event_id, form.text, started_by=chat_id, again=True
+        )
+        queued = await broadcasts.create(sessions, request)
+        if isinstance(queued, Refused):
+            await bot.send_message(chat_id, t._("Diese Veranstaltung ist nicht mehr veröffentlicht."))
+            return
+        log.info(
+            "broadcast queued", extra={"broadcast": queued.broadcast_id, "recipients": queued.recipients}
+        )
         await bot.send_message(
             chat_id,
             t._(
                 "Rundsendung {number} ist eingeplant. Den Fortschritt sehen Sie hier "
                 "und mit /broadcast_status.",
-                number=broadcast_id,
+                number=queued.broadcast_id,
             ),
         )
         worker.poke()
