@@ -35,8 +35,8 @@ from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.scratch_db import postgres_database  # noqa: E402
-from bot.broadcast import Broadcaster  # noqa: E402
 from bot.telegram.app import build_bot  # noqa: E402
+from bot.telegram.sending import telegram_sender  # noqa: E402
 from storage import migrate, outbox  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.models import Subscriber  # noqa: E402
@@ -161,7 +161,7 @@ async def bench(args: argparse.Namespace) -> int:
             async with fake_process(args.limit, args.recipients) as (api_url, process):
                 bot = build_bot(TOKEN, api_url)
                 try:
-                    broadcaster = Broadcaster(bot, sessions, rate=rate, concurrency=args.concurrency)
+                    broadcaster = telegram_sender(bot, sessions, rate=rate, concurrency=args.concurrency)
                     cpu_before = _cpu()
                     summary = await broadcaster.run(broadcast_id)
                     cpu = _cpu() - cpu_before

@@ -69,7 +69,7 @@ from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import app as telegram_app
 from bot.telegram.callbacks import Act, PickLanguage
-from bot.turns import Conversations
+from bot.usecases.turns import Conversations
 from dialogs.definitions import load_catalogue
 from dialogs.engine import Engine
 from storage import migrate

@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import catalogs, exports, logs, terminal
+from bot import catalogs, logs, terminal
 from bot.locales import translator
 from bot.settings import ConfigError, Settings, load_settings
-from bot.turns import Conversations
+from bot.usecases import exports
+from bot.usecases.turns import Conversations
 from dialogs.audience import Audience
 from dialogs.definitions import FIELD_IDS, DefinitionError, load_catalogue
 from dialogs.engine import Engine
@@ -38,7 +39,6 @@ from storage import audit, events, migrate, reviews
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.export_formats import FORMATS
-from storage.models import Subscriber
 from storage.reviews import STATUSES
 
 EXIT_CONFIG = 2
@@ -262,7 +262,7 @@ async def _add_events(settings: Settings, definitions: list[EventDefinition]) ->
 async def _event_action(
     settings: Settings, action: str, event_id: int, changed: list[EventDefinition] | None
 ) -> int:
-    from bot import event_admin
+    from bot.usecases import events as event_admin
 
     engine = await _with_database(settings)
     sessions = session_factory(engine)
@@ -284,58 +284,28 @@ async def _event_action(
             return 1
         print(f"event {event_id} {'cancelled' if action == 'cancel' else 'changed'}")
         if notice.promoted:
-            await _tell_promoted(settings, sessions, event_id, notice.promoted)
-        if notice.broadcast_id is None:
+            print(f"{len(notice.promoted)} people moved up from the waitlist; they are told like the others")
+        if notice.broadcast_id is None and notice.promotion_id is None:
             return 0
-        print(f"notice to {notice.recipients} people who answered: broadcast {notice.broadcast_id}")
+        if notice.broadcast_id is not None:
+            print(f"notice to {notice.recipients} people who answered: broadcast {notice.broadcast_id}")
         if settings.bot_token is None:
             print("no MITSPRACHE_BOT_TOKEN here: the running bot sends it (within 30 seconds)")
             return 0
-        return await _send_queued(settings, sessions, notice.broadcast_id)
+        for queued in (notice.broadcast_id, notice.promotion_id):
+            if queued is not None:
+                await _send_queued(settings, sessions, queued)
+        return 0
     finally:
         await engine.dispose()
 
 
-async def _tell_promoted(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], event_id: int, promoted: list[Subscriber]
-) -> None:
-    from bot.telegram.app import build_bot
-    from bot.telegram.invitations import tell_promoted
-
-    print(f"{len(promoted)} people moved up from the waitlist")
-    if settings.bot_token is None:
-        print("  they are NOT told: set MITSPRACHE_BOT_TOKEN, or tell them yourself", file=sys.stderr)
-        return
-    async with sessions() as session:
-        event = await events.view(session, event_id)
-    assert event is not None
-    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
-    try:
-        await tell_promoted(bot, promoted, event)
-    finally:
-        await bot.session.close()
-
-
 async def _send_queued(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], broadcast_id: int
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], broadcast_id: int, paid: bool = False
 ) -> int:
-    from bot.broadcast import Broadcaster
-    from bot.invite import composer
-    from bot.telegram.app import build_bot
+    from bot.telegram.sending import send_now
 
-    assert settings.bot_token is not None
-    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
-    try:
-        broadcaster = Broadcaster(
-            bot,
-            sessions,
-            composer(sessions),
-            rate=settings.broadcast_rate,
-            paid=settings.allow_paid_broadcast,
-        )
-        summary = await broadcaster.run(broadcast_id)
-    finally:
-        await bot.session.close()
+    summary = await send_now(settings, sessions, broadcast_id, paid=True if paid else None)
     print(
         f"broadcast {broadcast_id}: sent {summary.sent}, blocked {summary.blocked}, "
         f"invalid {summary.invalid}, failed {summary.failed}, {summary.elapsed:.1f} s"
@@ -347,33 +317,18 @@ async def _broadcast(settings: Settings, event_id: int, audience: Audience, paid
     if settings.bot_token is None:
         print("mitsprache: broadcasting needs MITSPRACHE_BOT_TOKEN", file=sys.stderr)
         return EXIT_CONFIG
-    from bot.invite import broadcast_event
-    from bot.telegram.app import build_bot
-    from bot.usecases.broadcasts import Refused
+    from bot.usecases.broadcasts import BroadcastRequest, Refused, create
 
     engine = await _with_database(settings)
-    bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    sessions = session_factory(engine)
     try:
-        done = await broadcast_event(
-            bot,
-            session_factory(engine),
-            event_id,
-            audience,
-            paid=paid or settings.allow_paid_broadcast,
-            rate=settings.broadcast_rate if not paid else None,
-        )
+        queued = await create(sessions, BroadcastRequest("invitation", audience, event_id, again=True))
+        if isinstance(queued, Refused):
+            print(f"mitsprache: event {event_id} does not exist or is not published", file=sys.stderr)
+            return 1
+        return await _send_queued(settings, sessions, queued.broadcast_id, paid)
     finally:
-        await bot.session.close()
         await engine.dispose()
-    if isinstance(done, Refused):
-        print(f"mitsprache: event {event_id} does not exist or is not published", file=sys.stderr)
-        return 1
-    broadcast_id, summary = done
-    print(
-        f"broadcast {broadcast_id}: sent {summary.sent}, blocked {summary.blocked}, "
-        f"invalid {summary.invalid}, failed {summary.failed}, {summary.elapsed:.1f} s"
-    )
-    return 0
 
 
 async def _list_events(settings: Settings) -> int:
@@ -505,7 +460,7 @@ async def _telegram(settings: Settings) -> int:
             return 0
         secret = telegram_app.webhook_secret(settings, key)
         web_app = telegram_app.build_webhook_app(bot, dp, settings, secret, engine)
-        runner = web.AppRunner(web_app)
+        runner = web.AppRunner(web_app, access_log_class=telegram_app.PrivateAccessLogger)
         await runner.setup()
         site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
         await site.start()

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     )
     listen_host: str = Field(default="0.0.0.0", description="Webhook server address.")
     listen_port: int = Field(default=8080, ge=1, le=65535, description="Webhook server port.")
+    webhook_max_connections: int = Field(
+        default=40,
+        ge=1,
+        le=100,
+        description="Connections Telegram may open to the webhook at once (Telegram's default: 40).",
+    )
     throttle_rate: float = Field(
         default=2.0, ge=0, description="Updates per second one person may send (0: no limit)."
     )

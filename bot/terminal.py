@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.turns import Conversations
+from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
 from dialogs.messages import Button, Command, Input, Outcome, Press, Start, Text
 

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 
 from dialogs.audience import Audience
 from dialogs.events import DISTRICT_NAMES, DISTRICTS
-from dialogs.forms import Choice, FormInput, Pressed, Prompt, navigation, toggled, toggles
+from dialogs.forms import FormInput, Pressed, choice, navigation, toggled, toggles
 from dialogs.i18n import SOURCE_LOCALE, Translator
+from dialogs.messages import Button, Reply
 
 Step = Literal[
     "kind", "event", "text", "translations", "translation", "districts", "fields", "langs", "confirm"
@@ -47,7 +48,7 @@ class BroadcastContext:
 @dataclass
 class BroadcastFormOutcome:
     form: BroadcastForm | None  # None: the dialog is over
-    prompts: list[Prompt] = field(default_factory=list)
+    prompts: list[Reply] = field(default_factory=list)
     preview: bool = False  # the audience is chosen: show the previews, then `confirm_prompt`
     send: BroadcastForm | None = None  # confirmed: send this
 
@@ -67,17 +68,17 @@ def handle(
     text = answer.text.strip()
     if form.step == "confirm":  # the shell shows the previews and the confirmation again
         return BroadcastFormOutcome(
-            form, [Prompt(t._("Bitte wählen Sie eine der Schaltflächen."))], preview=True
+            form, [Reply(t._("Bitte wählen Sie eine der Schaltflächen."))], preview=True
         )
     if form.step not in ("text", "translation"):
         return BroadcastFormOutcome(
-            form, [Prompt(t._("Bitte wählen Sie eine der Schaltflächen.")), prompt(form, t, ctx)]
+            form, [Reply(t._("Bitte wählen Sie eine der Schaltflächen.")), prompt(form, t, ctx)]
         )
     if not text:
         return BroadcastFormOutcome(form, [prompt(form, t, ctx)])
     if len(text) > MAX_MESSAGE:
         problem = t._("Das ist zu lang: höchstens {limit} Zeichen.", limit=MAX_MESSAGE)
-        return BroadcastFormOutcome(form, [Prompt(problem), prompt(form, t, ctx)])
+        return BroadcastFormOutcome(form, [Reply(problem), prompt(form, t, ctx)])
     form.text[form.translating or SOURCE_LOCALE] = text
     form.translating = None
     form.step = "translations"
@@ -87,7 +88,7 @@ def handle(
 def _press(form: BroadcastForm, value: str, t: Translator, ctx: BroadcastContext) -> BroadcastFormOutcome:
     kind, _, arg = value.partition(":")
     if value == "cancel":
-        return BroadcastFormOutcome(None, [Prompt(t._("Abgebrochen. Nichts wurde gesendet."))])
+        return BroadcastFormOutcome(None, [Reply(t._("Abgebrochen. Nichts wurde gesendet."))])
     if value == "back":
         form.step = _back(form)
         form.translating = None
@@ -101,8 +102,9 @@ def _press(form: BroadcastForm, value: str, t: Translator, ctx: BroadcastContext
             form.event_id = None
         form.step = "event" if value == "invitation" else "text"
         return BroadcastFormOutcome(form, [prompt(form, t, ctx)])
-    if step == "event" and kind == "event" and arg.isdigit() and int(arg) in {i for i, _ in ctx.events}:
-        form.event_id = int(arg)
+    event_id = int(arg) if arg.isascii() and arg.isdigit() else None
+    if step == "event" and kind == "event" and event_id in dict(ctx.events):
+        form.event_id = event_id
         form.step = "districts"
         return BroadcastFormOutcome(form, [prompt(form, t, ctx)])
     if step == "translations" and kind == "lang" and arg in {code for code, _ in ctx.languages}:
@@ -123,9 +125,9 @@ def _press(form: BroadcastForm, value: str, t: Translator, ctx: BroadcastContext
     if value == "send" and step == "confirm":
         return BroadcastFormOutcome(None, send=form)
     if step == "confirm":
-        return BroadcastFormOutcome(form, [Prompt(t._("Diese Schaltfläche passt nicht mehr."))], preview=True)
+        return BroadcastFormOutcome(form, [Reply(t._("Diese Schaltfläche passt nicht mehr."))], preview=True)
     return BroadcastFormOutcome(
-        form, [Prompt(t._("Diese Schaltfläche passt nicht mehr.")), prompt(form, t, ctx)]
+        form, [Reply(t._("Diese Schaltfläche passt nicht mehr.")), prompt(form, t, ctx)]
     )
 
 
@@ -138,32 +140,32 @@ def _back(form: BroadcastForm) -> Step:
     return previous.get(form.step, "kind")
 
 
-def prompt(form: BroadcastForm, t: Translator, ctx: BroadcastContext) -> Prompt:
+def prompt(form: BroadcastForm, t: Translator, ctx: BroadcastContext) -> Reply:
     """The question for the form's current step (not "confirm": see `confirm_prompt`)."""
     step = form.step
     nav = (navigation(t, back=step != "kind"),)
-    next_row: tuple[tuple[Choice, ...], ...] = ((Choice(t._("Weiter"), "next"),),)
+    next_row: tuple[tuple[Button, ...], ...] = ((choice(t._("Weiter"), "next"),),)
     if step == "kind":
-        choices: tuple[tuple[Choice, ...], ...] = (
-            (Choice(t._("Einladung zu einer Veranstaltung"), "invitation"),),
-            (Choice(t._("Freie Nachricht"), "message"),),
+        choices: tuple[tuple[Button, ...], ...] = (
+            (choice(t._("Einladung zu einer Veranstaltung"), "invitation"),),
+            (choice(t._("Freie Nachricht"), "message"),),
         )
-        return Prompt(t._("Was möchten Sie senden?"), (*choices, *nav))
+        return Reply(t._("Was möchten Sie senden?"), (*choices, *nav))
     if step == "event":
         if not ctx.events:
-            return Prompt(
+            return Reply(
                 t._(
                     "Es gibt keine veröffentlichte kommende Veranstaltung. Legen Sie eine mit /event_new an."
                 ),
                 nav,
             )
-        rows = tuple((Choice(label, f"event:{event_id}"),) for event_id, label in ctx.events)
-        return Prompt(t._("Zu welcher Veranstaltung?"), (*rows, *nav))
+        rows = tuple((choice(label, f"event:{event_id}"),) for event_id, label in ctx.events)
+        return Reply(t._("Zu welcher Veranstaltung?"), (*rows, *nav))
     if step == "text":
-        return Prompt(t._("Schreiben Sie die Nachricht auf Deutsch."), nav)
+        return Reply(t._("Schreiben Sie die Nachricht auf Deutsch."), nav)
     if step == "translation":
         name = dict(ctx.languages).get(form.translating or "", form.translating or "")
-        return Prompt(t._("Schreiben Sie die Nachricht auf {language}.", language=name), nav)
+        return Reply(t._("Schreiben Sie die Nachricht auf {language}.", language=name), nav)
     if step == "translations":
         names = dict(ctx.languages)
         done = ", ".join(names.get(code, code) for code in form.text) or "–"
@@ -178,25 +180,25 @@ def prompt(form: BroadcastForm, t: Translator, ctx: BroadcastContext) -> Prompt:
             "deutschen Text.",
             languages=done,
         )
-        return Prompt(text, (*translations, *next_row, *nav))
+        return Reply(text, (*translations, *next_row, *nav))
     if step == "districts":
         options = [(d, DISTRICT_NAMES[d]) for d in DISTRICTS]
         text = t._("An wen? Bezirke wählen; nichts gewählt heißt: alle Bezirke.")
-        return Prompt(text, (*toggles(options, form.districts, "district"), *next_row, *nav))
+        return Reply(text, (*toggles(options, form.districts, "district"), *next_row, *nav))
     if step == "fields":
         text = t._("Welche Themen? Nichts gewählt heißt: alle Themen.")
-        return Prompt(text, (*toggles(ctx.fields, form.fields, "field", 1), *next_row, *nav))
+        return Reply(text, (*toggles(ctx.fields, form.fields, "field", 1), *next_row, *nav))
     text = t._("Welche Sprachen? Nichts gewählt heißt: alle Sprachen.")
-    return Prompt(text, (*toggles(ctx.languages, form.langs, "lang", 3), *next_row, *nav))
+    return Reply(text, (*toggles(ctx.languages, form.langs, "lang", 3), *next_row, *nav))
 
 
-def confirm_prompt(recipients: int, t: Translator) -> Prompt:
+def confirm_prompt(recipients: int, t: Translator) -> Reply:
     """After the previews: send to `recipients` people, or go back."""
     if recipients == 0:
-        return Prompt(t._("Niemand passt zu dieser Auswahl. Bitte mit „Zurück“ ändern."), (navigation(t),))
+        return Reply(t._("Niemand passt zu dieser Auswahl. Bitte mit „Zurück“ ändern."), (navigation(t),))
     text = t.n_(
         "Oben sehen Sie die Vorschau. Jetzt an {n} Person senden?",
         "Oben sehen Sie die Vorschau. Jetzt an {n} Personen senden?",
         recipients,
     )
-    return Prompt(text, ((Choice(t._("Jetzt senden"), "send"),), navigation(t)))
+    return Reply(text, ((choice(t._("Jetzt senden"), "send"),), navigation(t)))

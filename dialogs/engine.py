@@ -473,7 +473,7 @@ def _still_valid(question: Question, value: AnswerValue | None) -> AnswerValue |
 
 
 def _parse_pick(question: Question, arg: str) -> AnswerValue | None:
-    if question.type == "scale" and arg.isdigit() and int(arg) in SCALE_VALUES:
+    if question.type == "scale" and arg.isascii() and arg.isdigit() and int(arg) in SCALE_VALUES:
         return int(arg)
     if arg in question.answer_ids():
         return arg

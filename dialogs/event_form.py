@@ -11,16 +11,16 @@ from pydantic import BaseModel, HttpUrl, ValidationError
 
 from dialogs.events import DISTRICT_NAMES, DISTRICTS, EventDefinition, EventView, invitation
 from dialogs.forms import (
-    Choice,
     FormInput,
     Pressed,
-    Prompt,
+    choice,
     navigation,
     parse_moment,
     toggled,
     toggles,
 )
 from dialogs.i18n import Translator
+from dialogs.messages import Button, Reply
 
 Step = Literal[
     "title", "description", "starts", "ends", "where", "district", "fields", "interpreted",
@@ -82,7 +82,7 @@ class FormContext:
 @dataclass
 class EventFormOutcome:
     form: EventForm | None  # None: the dialog is over
-    prompts: list[Prompt] = field(default_factory=list)
+    prompts: list[Reply] = field(default_factory=list)
     saved: EventDefinition | None = None  # create it (or, with form.editing, change it)
     editing: int | None = None
 
@@ -96,7 +96,7 @@ def start(
         if existing is None
         else t._("Veranstaltung ändern. Bei jedem Schritt können Sie „Beibehalten“ wählen.")
     )
-    return EventFormOutcome(form, [Prompt(intro), prompt(form, t, ctx)])
+    return EventFormOutcome(form, [Reply(intro), prompt(form, t, ctx)])
 
 
 def handle(form: EventForm, answer: FormInput, t: Translator, ctx: FormContext) -> EventFormOutcome:
@@ -104,7 +104,7 @@ def handle(form: EventForm, answer: FormInput, t: Translator, ctx: FormContext) 
     form.seq += 1
     if isinstance(answer, Pressed):
         if answer.value == "cancel":
-            return EventFormOutcome(None, [Prompt(t._("Abgebrochen. Nichts wurde gespeichert."))])
+            return EventFormOutcome(None, [Reply(t._("Abgebrochen. Nichts wurde gespeichert."))])
         if answer.value == "back":
             form.step = _neighbour(form, -1)
             return EventFormOutcome(form, [prompt(form, t, ctx)])
@@ -116,11 +116,11 @@ def handle(form: EventForm, answer: FormInput, t: Translator, ctx: FormContext) 
         return _press(form, answer.value, t, ctx)
     if form.step not in TEXT_STEPS:
         return EventFormOutcome(
-            form, [Prompt(t._("Bitte wählen Sie eine der Schaltflächen.")), prompt(form, t, ctx)]
+            form, [Reply(t._("Bitte wählen Sie eine der Schaltflächen.")), prompt(form, t, ctx)]
         )
     problem = _take_text(form, answer.text.strip(), t, ctx)
     if problem is not None:
-        return EventFormOutcome(form, [Prompt(problem), prompt(form, t, ctx)])
+        return EventFormOutcome(form, [Reply(problem), prompt(form, t, ctx)])
     return _advance(form, t, ctx)
 
 
@@ -144,10 +144,10 @@ def _press(form: EventForm, value: str, t: Translator, ctx: FormContext) -> Even
         except ValidationError as exc:
             problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             return EventFormOutcome(
-                form, [Prompt(t._("Das geht so nicht: {problem}", problem=problem)), prompt(form, t, ctx)]
+                form, [Reply(t._("Das geht so nicht: {problem}", problem=problem)), prompt(form, t, ctx)]
             )
         return EventFormOutcome(None, [], saved=definition, editing=form.editing)
-    return EventFormOutcome(form, [Prompt(t._("Diese Schaltfläche passt nicht mehr.")), prompt(form, t, ctx)])
+    return EventFormOutcome(form, [Reply(t._("Diese Schaltfläche passt nicht mehr.")), prompt(form, t, ctx)])
 
 
 def _take_text(form: EventForm, text: str, t: Translator, ctx: FormContext) -> str | None:
@@ -221,11 +221,11 @@ def _neighbour(form: EventForm, direction: int) -> Step:
 def _advance(form: EventForm, t: Translator, ctx: FormContext) -> EventFormOutcome:
     if form.step == "ends" and form.starts_at and form.ends_at and form.ends_at <= form.starts_at:
         return EventFormOutcome(
-            form, [Prompt(t._("Das Ende muss nach dem Beginn liegen.")), prompt(form, t, ctx)]
+            form, [Reply(t._("Das Ende muss nach dem Beginn liegen.")), prompt(form, t, ctx)]
         )
     if not _filled(form):
         return EventFormOutcome(
-            form, [Prompt(t._("Dieser Schritt braucht eine Angabe.")), prompt(form, t, ctx)]
+            form, [Reply(t._("Dieser Schritt braucht eine Angabe.")), prompt(form, t, ctx)]
         )
     form.step = _neighbour(form, +1)
     return EventFormOutcome(form, [prompt(form, t, ctx)])
@@ -257,27 +257,27 @@ def _current(form: EventForm, t: Translator) -> str | None:
     return values.get(step)
 
 
-def prompt(form: EventForm, t: Translator, ctx: FormContext) -> Prompt:
+def prompt(form: EventForm, t: Translator, ctx: FormContext) -> Reply:
     """The question for the form's current step, with its buttons."""
     step = form.step
     nav = navigation(t, back=step != "title")
     if step == "district":
         options = [(d, DISTRICT_NAMES[d]) for d in DISTRICTS]
         rows = tuple(
-            tuple(Choice(label, f"district:{value}") for value, label in options[i : i + 2])
+            tuple(choice(label, f"district:{value}") for value, label in options[i : i + 2])
             for i in range(0, len(options), 2)
         )
-        keep = ((Choice(t._("Beibehalten"), "keep"),),) if form.district else ()
-        return Prompt(t._("In welchem Bezirk?"), (*rows, *keep, nav))
+        keep = ((choice(t._("Beibehalten"), "keep"),),) if form.district else ()
+        return Reply(t._("In welchem Bezirk?"), (*rows, *keep, nav))
     if step == "fields":
-        return Prompt(
+        return Reply(
             t._("Welche Handlungsfelder betrifft sie? (Mehrere möglich, dann „Weiter“.)"),
-            (*toggles(ctx.fields, form.fields, "field", 1), (Choice(t._("Weiter"), "next"),), nav),
+            (*toggles(ctx.fields, form.fields, "field", 1), (choice(t._("Weiter"), "next"),), nav),
         )
     if step == "interpreted":
-        return Prompt(
+        return Reply(
             t._("In welche Sprachen wird gedolmetscht? (Mehrere möglich, dann „Weiter“.)"),
-            (*toggles(ctx.languages, form.interpreted, "lang", 3), (Choice(t._("Weiter"), "next"),), nav),
+            (*toggles(ctx.languages, form.interpreted, "lang", 3), (choice(t._("Weiter"), "next"),), nav),
         )
     if step == "confirm":
         return _confirm(form, t)
@@ -291,34 +291,34 @@ def prompt(form: EventForm, t: Translator, ctx: FormContext) -> Prompt:
         "capacity": t._("Wie viele Plätze gibt es? Eine Zahl schreiben."),
     }
     text = questions[step]
-    row: list[Choice] = []
+    row: list[Button] = []
     current = _current(form, t)
     if current is not None:
         text += "\n\n" + t._("Bisher: {value}", value=current)
-        row.append(Choice(t._("Beibehalten"), "keep"))
+        row.append(choice(t._("Beibehalten"), "keep"))
     if step == "capacity":
-        row.append(Choice(t._("Ohne Begrenzung"), "skip"))
+        row.append(choice(t._("Ohne Begrenzung"), "skip"))
     elif step in OPTIONAL:
-        row.append(Choice(t._("Überspringen"), "skip"))
-    return Prompt(text, (tuple(row), nav) if row else (nav,))
+        row.append(choice(t._("Überspringen"), "skip"))
+    return Reply(text, (tuple(row), nav) if row else (nav,))
 
 
-def _confirm(form: EventForm, t: Translator) -> Prompt:
+def _confirm(form: EventForm, t: Translator) -> Reply:
     try:
         definition = form.definition()
     except ValidationError:
-        return Prompt(t._("Es fehlen noch Angaben. Bitte mit „Zurück“ ergänzen."), (navigation(t),))
+        return Reply(t._("Es fehlen noch Angaben. Bitte mit „Zurück“ ergänzen."), (navigation(t),))
     preview = invitation(_preview_view(definition, form.editing or 0), t, with_buttons=False).text
     if form.editing is None:
         text = t._("So sieht die Einladung aus:") + "\n\n" + preview
-        buttons: tuple[Choice, ...] = (
-            Choice(t._("Veröffentlichen"), "publish"),
-            Choice(t._("Als Entwurf speichern"), "draft"),
+        buttons: tuple[Button, ...] = (
+            choice(t._("Veröffentlichen"), "publish"),
+            choice(t._("Als Entwurf speichern"), "draft"),
         )
     else:
         text = t._("So sieht die geänderte Einladung aus:") + "\n\n" + preview
-        buttons = (Choice(t._("Änderung speichern"), "save"),)
-    return Prompt(text, (buttons, navigation(t)))
+        buttons = (choice(t._("Änderung speichern"), "save"),)
+    return Reply(text, (buttons, navigation(t)))
 
 
 def _preview_view(definition: EventDefinition, event_id: int) -> EventView:

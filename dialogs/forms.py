@@ -1,4 +1,5 @@
-"""Staff forms' shared vocabulary (no Telegram): what staff type or press, and what a form answers."""
+"""Staff forms' shared vocabulary: what staff type or press. Forms answer with the same `Reply` and
+`Button` as the questionnaire engine; a form's buttons have the action "form"."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dialogs.i18n import BERLIN, Translator
+from dialogs.messages import Button
 
 # Written the way German staff write a moment; Berlin time is assumed.
 _MOMENT_FORMATS = (
@@ -14,18 +16,9 @@ _MOMENT_FORMATS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Choice:
-    """A button: its label and the value the form gets back when it is pressed."""
-
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Prompt:
-    text: str
-    choices: tuple[tuple[Choice, ...], ...] = ()
+def choice(label: str, value: str) -> Button:
+    """A form's button: its label and the value the form gets back when it is pressed."""
+    return Button(label, "form", value)
 
 
 @dataclass(frozen=True)
@@ -47,10 +40,10 @@ def toggled(chosen: Sequence[str], value: str) -> list[str]:
 
 def toggles(
     options: Sequence[tuple[str, str]], chosen: Sequence[str], prefix: str, per_row: int = 2
-) -> tuple[tuple[Choice, ...], ...]:
+) -> tuple[tuple[Button, ...], ...]:
     """Toggle buttons ☑/☐ for (value, label) options; pressing one sends "prefix:value"."""
     buttons = [
-        Choice(("☑ " if value in chosen else "☐ ") + label, f"{prefix}:{value}") for value, label in options
+        choice(("☑ " if value in chosen else "☐ ") + label, f"{prefix}:{value}") for value, label in options
     ]
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
@@ -68,6 +61,6 @@ def parse_moment(text: str, day_of: datetime | None = None) -> datetime | None:
     return None
 
 
-def navigation(t: Translator, *, back: bool = True) -> tuple[Choice, ...]:
-    row = [Choice(t._("Zurück"), "back")] if back else []
-    return (*row, Choice(t._("Abbrechen"), "cancel"))
+def navigation(t: Translator, *, back: bool = True) -> tuple[Button, ...]:
+    row = [choice(t._("Zurück"), "back")] if back else []
+    return (*row, choice(t._("Abbrechen"), "cancel"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from dialogs.definitions import AnswerValue
 from dialogs.state import ConversationState
@@ -25,10 +25,17 @@ Action = Literal[
     "edit",  # from the review: change the answer to a question (arg: question id)
     "send",  # from the review: finish the field
     "withdraw",  # withdraw consent: leads to the same confirmation as /delete
-    "rsvp",  # answer an event invitation (arg: "<event id>:yes|maybe|no"), outside the questionnaire
     "forget",
     "keep",  # confirm or cancel deleting everything
+    # Outside the questionnaire; each goes to its own use case, not to the engine:
+    "rsvp",  # answer an event invitation (arg: "<event id>:yes|maybe|no")
+    "sub",  # the invitation subscription (arg: "yes", "no", "district:<id>", "field:<id>", "next", "done")
+    "form",  # a staff dialog's button (arg: the value the form gets back)
+    "ev",  # staff actions on a listed event (arg: "<event id>:edit|publish|cancel|cancel_yes")
+    "lang",  # choose a language (arg: the locale)
 ]
+OTHER_ACTIONS = frozenset({"rsvp", "sub", "form", "ev", "lang"})
+QUESTIONNAIRE_ACTIONS = frozenset(get_args(Action)) - OTHER_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -80,12 +87,27 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: an .ics calendar entry, an export."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
+    """One message to a person, in plain text, the same for every channel; buttons in rows."""
+
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     # True when this reply redraws the message whose button was just pressed (a toggle).
     replaces_pressed: bool = False
     expects_text: bool = False
+    attachment: Attachment | None = None
+    # What the reply is about, for a shell that adds words of its own (e.g. a notice about its channel
+    # to "consent" and "privacy"); empty for most replies.
+    topic: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
+from storage.dialect import upsert
 from storage.models import (
     Answer,
     ConversationStateRow,
@@ -21,7 +22,6 @@ from storage.models import (
     Subscriber,
     utcnow,
 )
-from storage.upsert import upsert
 
 
 class StaleState(Exception):

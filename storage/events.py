@@ -12,8 +12,8 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import EventDefinition, EventView, RsvpAnswer
+from storage.dialect import upsert
 from storage.models import Event, Rsvp, Subscriber, utcnow
-from storage.upsert import upsert
 
 
 async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
@@ -119,11 +119,23 @@ class RsvpResult:
 
 
 async def answer(session: AsyncSession, event_id: int, subscriber_id: int, reply: RsvpAnswer) -> RsvpResult:
-    """Record an RSVP. A full event puts a "yes" on the waitlist; a freed seat goes to the next one."""
-    # Lock the event row (PostgreSQL) so that two last-seat answers cannot both get the seat.
-    event = await session.scalar(select(Event).where(Event.id == event_id).with_for_update())
-    if event is None or event.status != "published":
+    """Record an RSVP. A full event puts a "yes" on the waitlist; a freed seat goes to the next one.
+
+    Call it before anything else writes in the transaction: it starts with a write to the event row,
+    which on PostgreSQL locks that row and on SQLite takes the database's write lock, so two answers
+    for the last seat are counted one after the other on both (a SELECT ... FOR UPDATE does nothing
+    on SQLite, and a count read before the write lock is stale by the time it is used).
+    """
+    locked = await session.execute(
+        sa_update(Event)
+        .where(Event.id == event_id, Event.status == "published")
+        .values(updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(locked, "rowcount", 0):
         return RsvpResult("unknown_event")
+    event = await session.get(Event, event_id, populate_existing=True)
+    assert event is not None
     previous = await session.scalar(
         select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.subscriber_id == subscriber_id)
     )
@@ -164,10 +176,11 @@ async def _promote(session: AsyncSession, event: Event) -> list[int]:
     return [r.subscriber_id for r in waiting]
 
 
-async def due_reminders(session: AsyncSession, now: datetime) -> Sequence[tuple[Rsvp, Subscriber]]:
-    """Everyone with a seat at an event that starts within the next 24 hours and was not reminded."""
+async def due_reminders(session: AsyncSession, now: datetime) -> list[tuple[int, int, int]]:
+    """(rsvp id, event id, subscriber id) of everyone with a seat at an event that starts within the
+    next 24 hours and who was not reminded yet."""
     rows = await session.execute(
-        select(Rsvp, Subscriber)
+        select(Rsvp.id, Rsvp.event_id, Rsvp.subscriber_id)
         .join(Subscriber, Subscriber.id == Rsvp.subscriber_id)
         .join(Event, Event.id == Rsvp.event_id)
         .where(
@@ -179,18 +192,22 @@ async def due_reminders(session: AsyncSession, now: datetime) -> Sequence[tuple[
             Rsvp.reminded_at.is_(None),
             Subscriber.status == "active",
         )
+        .order_by(Rsvp.id)
     )
-    return [(rsvp, subscriber) for rsvp, subscriber in rows.all()]
+    return [(rsvp_id, event_id, subscriber_id) for rsvp_id, event_id, subscriber_id in rows.all()]
 
 
-async def mark_reminded(
-    session: AsyncSession, rsvp_id: int, at: datetime, blocked_subscriber: int | None = None
-) -> None:
-    await session.execute(sa_update(Rsvp).where(Rsvp.id == rsvp_id).values(reminded_at=at))
-    if blocked_subscriber is not None:
-        await session.execute(
-            sa_update(Subscriber).where(Subscriber.id == blocked_subscriber).values(status="blocked")
-        )
+async def mark_reminded(session: AsyncSession, rsvp_ids: Sequence[int], at: datetime) -> set[int]:
+    """Mark RSVPs as reminded; returns the ones that were not marked before (only those get one)."""
+    if not rsvp_ids:
+        return set()
+    marked = await session.scalars(
+        sa_update(Rsvp)
+        .where(Rsvp.id.in_(list(rsvp_ids)), Rsvp.reminded_at.is_(None))
+        .values(reminded_at=at)
+        .returning(Rsvp.id)
+    )
+    return set(marked.all())
 
 
 async def people_who_answered(session: AsyncSession, event_id: int) -> list[Subscriber]:
@@ -230,3 +247,10 @@ async def unsubscribe(session: AsyncSession, pseudonym: str) -> bool:
     """Withdraw the consent to invitations: the subscription and its RSVPs are deleted."""
     result = await session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def deactivate_person(session: AsyncSession, pseudonym: str, status: str) -> None:
+    """Stop invitations to a person who blocked the bot (or whose chat is gone)."""
+    await session.execute(
+        sa_update(Subscriber).where(Subscriber.pseudonym == pseudonym).values(status=status)
+    )

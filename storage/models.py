@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -198,30 +199,45 @@ class Rsvp(Base):
 
 
 class Broadcast(Base):
-    """One mass sending: an event invitation, a free message, a reminder or a change notice."""
+    """Something the bot sends on its own, to one person or many: an event invitation, a free message,
+    a reminder, a waitlist promotion, a change or cancel notice, or a staff member's export file."""
 
     __tablename__ = "broadcasts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(16))  # invitation | message | reminder | change | cancel
+    # invitation | message | reminder | promotion | change | cancel | export
+    kind: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=True)
     text: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # free message per language
     audience: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     started_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # staff chat for progress
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | done
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # first sending
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # A file that goes with the message (an export); deleted when the broadcast is done.
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    attachment_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class Delivery(Base):
-    """The durable outbox: one row per broadcast and recipient, never two."""
+    """The durable outbox: one row per broadcast and recipient, never two.
+
+    A recipient is a subscriber, or (for a staff member's export) a chat given directly by channel,
+    chat id and language.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("broadcast_id", "subscriber_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=True
+    )
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # pending | sending | sent | blocked | invalid | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -240,3 +256,13 @@ class StaffForm(Base):
     kind: Mapped[str] = mapped_column(String(16))  # event | broadcast
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """An update a shell has applied (e.g. "telegram:123"), written in the same transaction as its turn,
+    so a redelivered update is recognised. Carries no id of a person; old rows are deleted."""
+
+    __tablename__ = "processed_updates"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

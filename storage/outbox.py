@@ -1,23 +1,21 @@
 """The broadcast outbox: one Delivery row per broadcast and recipient, claimed, marked and counted in SQL.
 
-The only PostgreSQL-only SQL (the advisory lock that lets one replica send at a time) is in `SenderLock`.
+Who may send (one sender per database at a time) is `storage.dialect.SenderLock`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, func, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.audience import Audience
+from storage import events
+from storage.dialect import SenderLock, dialect_insert, single_writer
 from storage.models import Broadcast, Delivery, Rsvp, Subscriber, utcnow
-from storage.upsert import dialect_insert
 
 # pending -> sending -> sent | blocked | invalid | failed; a transient error puts a row back to pending.
 OPEN = ("pending", "sending")
@@ -27,13 +25,23 @@ _CHUNK = 500  # rows per INSERT: well below SQLite's limit on bound parameters
 
 
 class Claimed(NamedTuple):
-    """A delivery handed to the sender: who gets it, in which language, and how often it failed so far."""
+    """A delivery handed to the sender: who gets it (on which channel, in which language), and how often
+    it failed so far. `subscriber_id` is None for a chat named directly (a staff member's export)."""
 
     delivery_id: int
-    subscriber_id: int
+    subscriber_id: int | None
+    channel: str
     chat_id: int
     locale: str
     attempts: int
+
+
+class Direct(NamedTuple):
+    """A recipient who is not a subscriber: a staff member's own chat."""
+
+    channel: str
+    chat_id: int
+    locale: str
 
 
 async def create_broadcast(
@@ -44,8 +52,9 @@ async def create_broadcast(
     text: dict[str, str] | None = None,
     audience: Audience | None = None,
     started_by: int | None = None,
+    attachment: tuple[str, bytes] | None = None,
 ) -> int:
-    """A new broadcast in status pending; `enqueue` fills its outbox."""
+    """A new broadcast in status pending; `enqueue` (or `enqueue_to`) fills its outbox."""
     broadcast = Broadcast(
         kind=kind,
         event_id=event_id,
@@ -53,6 +62,8 @@ async def create_broadcast(
         audience=(audience or Audience()).to_json(),
         started_by=started_by,
         status="pending",
+        attachment_name=attachment[0] if attachment else None,
+        attachment=attachment[1] if attachment else None,
     )
     session.add(broadcast)
     await session.flush()
@@ -60,6 +71,7 @@ async def create_broadcast(
 
 
 NOTICES = ("change", "cancel")  # kinds that go to everyone who answered the event, not to an audience
+PERSONAL = ("reminder", "promotion", "export")  # kinds queued for named people, not for an audience
 
 
 async def recipients(
@@ -81,6 +93,64 @@ async def recipients(
         for row in rows
         if audience.matches(row.districts or [], row.fields or [], row.locale)
     ]
+
+
+async def enqueue_to(
+    session: AsyncSession, broadcast_id: int, subscribers: Sequence[int] = (), direct: Sequence[Direct] = ()
+) -> int:
+    """Deliveries to named subscribers and chats (reminders, promotions, an export); returns how many."""
+    rows: list[dict[str, Any]] = [
+        {"broadcast_id": broadcast_id, "subscriber_id": subscriber_id, "channel": None, "chat_id": None,
+         "locale": None, "status": "pending", "attempts": 0}
+        for subscriber_id in dict.fromkeys(subscribers)
+    ]  # fmt: skip
+    rows += [
+        {"broadcast_id": broadcast_id, "subscriber_id": None, "channel": d.channel, "chat_id": d.chat_id,
+         "locale": d.locale, "status": "pending", "attempts": 0}
+        for d in direct
+    ]  # fmt: skip
+    for start in range(0, len(rows), _CHUNK):
+        await session.execute(insert(Delivery), rows[start : start + _CHUNK])
+    return len(rows)
+
+
+async def queue_personal(
+    session: AsyncSession,
+    kind: str,
+    *,
+    event_id: int | None = None,
+    subscribers: Sequence[int] = (),
+    direct: Sequence[Direct] = (),
+    text: dict[str, str] | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> int | None:
+    """A message of its own kind to named people, queued in the caller's transaction (the cause's):
+    a waitlist promotion, reminders, an export. None when there is nobody to send to."""
+    if not subscribers and not direct:
+        return None
+    broadcast_id = await create_broadcast(session, kind, event_id=event_id, text=text, attachment=attachment)
+    await enqueue_to(session, broadcast_id, subscribers, direct)
+    return broadcast_id
+
+
+async def queue_due_reminders(session: AsyncSession, now: datetime) -> int:
+    """Queue a reminder for everyone with a seat at an event in the next 24 hours, once per person and
+    event; returns how many. Called by the sender while it holds the sender lock, and every RSVP is
+    marked reminded in the same transaction, so no reminder is queued twice."""
+    due = await events.due_reminders(session, now)
+    by_event: dict[int, list[tuple[int, int]]] = {}
+    for rsvp_id, event_id, subscriber_id in due:
+        by_event.setdefault(event_id, []).append((rsvp_id, subscriber_id))
+    queued = 0
+    for event_id, people in by_event.items():
+        marked = await events.mark_reminded(session, [rsvp_id for rsvp_id, _ in people], now)
+        if not marked:
+            continue
+        await queue_personal(
+            session, "reminder", event_id=event_id, subscribers=[s for r, s in people if r in marked]
+        )
+        queued += len(marked)
+    return queued
 
 
 async def enqueue(session: AsyncSession, broadcast_id: int) -> int:
@@ -145,11 +215,11 @@ async def earlier_invitations(session: AsyncSession, event_id: int, subscriber_i
 
 
 async def begin(session: AsyncSession, broadcast_id: int) -> None:
-    """The broadcast is being sent."""
+    """The broadcast is being sent (from now on: `started_at` is the first start, for its duration)."""
     await session.execute(
         update(Broadcast)
         .where(Broadcast.id == broadcast_id, Broadcast.status == "pending")
-        .values(status="sending")
+        .values(status="sending", started_at=func.coalesce(Broadcast.started_at, utcnow()))
     )
 
 
@@ -172,11 +242,12 @@ async def claim(
                 Delivery.id,
                 Delivery.subscriber_id,
                 Delivery.attempts,
-                Subscriber.chat_id,
-                Subscriber.locale,
+                func.coalesce(Subscriber.channel, Delivery.channel).label("channel"),
+                func.coalesce(Subscriber.chat_id, Delivery.chat_id).label("chat_id"),
+                func.coalesce(Subscriber.locale, Delivery.locale).label("locale"),
                 Subscriber.status,
             )
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+            .outerjoin(Subscriber, Subscriber.id == Delivery.subscriber_id)
             .where(
                 Delivery.broadcast_id == broadcast_id,
                 Delivery.id > after,
@@ -193,15 +264,18 @@ async def claim(
         after = rows[-1].id
         gone: dict[str, list[int]] = {}
         for row in rows:
-            if row.status != "active":
+            if row.subscriber_id is not None and row.status != "active":
                 gone.setdefault("blocked" if row.status == "blocked" else "invalid", []).append(row.id)
+            elif row.chat_id is None:  # the subscriber was deleted while the row waited
+                gone.setdefault("invalid", []).append(row.id)
         for closed, ids in gone.items():
             await session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(ids), Delivery.status == "pending")
                 .values(status=closed)
             )
-        active = {row.id: row for row in rows if row.status == "active"}
+        closed_ids = {i for ids in gone.values() for i in ids}
+        active = {row.id: row for row in rows if row.id not in closed_ids}
         if not active:
             continue
         taken = await session.scalars(
@@ -212,7 +286,9 @@ async def claim(
         )
         for delivery_id in sorted(taken.all()):
             row = active[delivery_id]
-            claimed.append(Claimed(row.id, row.subscriber_id, row.chat_id, row.locale, row.attempts))
+            claimed.append(
+                Claimed(row.id, row.subscriber_id, row.channel, row.chat_id, row.locale, row.attempts)
+            )
     return claimed
 
 
@@ -306,108 +382,12 @@ async def pending_broadcasts(session: AsyncSession) -> list[int]:
 
 
 async def finish(session: AsyncSession, broadcast_id: int) -> None:
-    """The broadcast is done."""
+    """The broadcast is done; a file that went with it (an export) is deleted now."""
     await session.execute(
-        update(Broadcast).where(Broadcast.id == broadcast_id).values(status="done", finished_at=utcnow())
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id)
+        .values(status="done", finished_at=utcnow(), attachment=None)
     )
 
 
-def single_writer(session: AsyncSession) -> bool:
-    """Whether the database takes one writer at a time (SQLite), so writes are best queued in-process."""
-    return session.get_bind().dialect.name == "sqlite"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Who may send. PostgreSQL-only SQL lives here and nowhere else.
-# ---------------------------------------------------------------------------------------------------------
-
-# pg_advisory_lock key: "MitsBRC1" in ASCII (any bigint that no other code uses).
-ADVISORY_LOCK_KEY = 0x4D69_7473_4252_4331
-_PG_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
-_PG_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
-# A bigint key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
-_PG_HOLDS = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key)"
-)
-
-
-class SenderLock:
-    """At most one sending loop per database at a time, across processes and replicas.
-
-    PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) held on a dedicated connection
-    for the loop's lifetime; it is released when the connection closes, also when the process is killed.
-    SQLite: an exclusive `flock` on a file next to the database file (the same holds: the kernel releases
-    it with the process). An in-memory SQLite database has a single process by nature.
-    """
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._session: AsyncSession | None = None
-        self._connection: AsyncConnection | None = None
-        self._file: IO[bytes] | None = None
-        self.held = False
-
-    async def try_acquire(self) -> bool:
-        """Take the lock if nobody holds it; never waits."""
-        if self.held:
-            return True
-        session = self._sessions()
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            try:
-                connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                got = bool(await connection.scalar(_PG_TRY_LOCK, {"key": ADVISORY_LOCK_KEY}))
-            except BaseException:
-                await session.close()
-                raise
-            if not got:
-                await session.close()
-                return False
-            self._session, self._connection = session, connection
-        else:
-            database = session.get_bind().engine.url.database
-            await session.close()
-            if database and database != ":memory:" and not database.startswith("file:"):
-                self._file = _lock_file(Path(f"{database}.broadcast-lock"))
-                if self._file is None:
-                    return False
-        self.held = True
-        return True
-
-    async def alive(self) -> bool:
-        """Whether the lock is still held (a PostgreSQL connection that broke has lost it)."""
-        if not self.held:
-            return False
-        if self._connection is None:
-            return True
-        try:
-            held = await self._connection.scalar(_PG_HOLDS, {"key": ADVISORY_LOCK_KEY})
-        except Exception:
-            return False
-        return bool(held)
-
-    async def release(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.execute(_PG_UNLOCK, {"key": ADVISORY_LOCK_KEY})
-        if self._session is not None:
-            with contextlib.suppress(Exception):
-                await self._session.close()
-        if self._file is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-        self._session, self._connection, self._file = None, None, None
-        self.held = False
-
-
-def _lock_file(path: Path) -> IO[bytes] | None:
-    """The open file with an exclusive flock on it, or None if another process holds that lock."""
-    handle = path.open("a+b")  # kept open while the lock is held
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
+__all__ = ["SenderLock", "single_writer"]  # re-exported: the sender takes both from here

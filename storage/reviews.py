@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.definitions import Catalogue
+from storage.dialect import upsert
 from storage.export import text_hash
 from storage.models import Answer, TextReview, utcnow
-from storage.upsert import upsert
 
 STATUSES = ("pending", "released", "withheld")
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import upsert
 from storage.models import StaffForm, utcnow
-from storage.upsert import upsert
 
 
 async def load(session: AsyncSession, person: str) -> tuple[str, dict[str, Any]] | None:

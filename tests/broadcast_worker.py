@@ -17,8 +17,8 @@ import os
 import sys
 import traceback
 
-from bot.broadcast import Broadcaster
 from bot.telegram.app import build_bot
+from bot.telegram.sending import telegram_sender
 from storage.db import create_engine, session_factory
 from tests.telegram_harness import TOKEN
 
@@ -27,7 +27,7 @@ async def send(db_url: str, api_url: str, concurrency: int, rate: float = 100.0)
     engine = create_engine(db_url)
     bot = build_bot(TOKEN, api_url)
     try:
-        broadcaster = Broadcaster(
+        broadcaster = telegram_sender(
             bot, session_factory(engine), rate=rate, concurrency=concurrency, lock_poll=0.05, backoff=0.05
         )
         await broadcaster.run_pending()

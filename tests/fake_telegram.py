@@ -675,6 +675,8 @@ class FakeTelegram:
         # Simulated world.
         self._users: dict[int, Json] = {}
         self._blocked: set[int] = set()
+        self._groups: set[int] = set()
+        self.left_groups: list[int] = []  # groups the bot left (leaveChat)
         self._messages: dict[int, list[BotMessage]] = {}
         self._message_index: dict[tuple[int, int], BotMessage] = {}
         self._user_message_ids: set[tuple[int, int]] = set()
@@ -789,6 +791,7 @@ class FakeTelegram:
             "sendDocument": self._send_document,
             "deleteMessage": self._delete_message,
             "sendChatAction": self._send_chat_action,
+            "leaveChat": self._leave_chat,
             "close": self._return_true,
             "logOut": self._return_true,
         }
@@ -1147,6 +1150,13 @@ class FakeTelegram:
             return True
         raise bad_request("message to delete not found")
 
+    async def _leave_chat(self, params: Json) -> bool:
+        chat_id = params.get("chat_id")
+        if chat_id not in self._groups:
+            raise bad_request("chat not found")
+        self.left_groups.append(chat_id)
+        return True
+
     async def _send_chat_action(self, params: Json) -> bool:
         self._target_chat(params)
         if params.get("action") not in _CHAT_ACTIONS:
@@ -1462,6 +1472,21 @@ class FakeTelegram:
         if kind in defaults and (value is True or isinstance(value, dict)):
             return {**defaults[kind], **(value if isinstance(value, dict) else {})}
         return value
+
+    def send_in_group(self, user_id: int, group_id: int, text: str, kind: str = "group") -> Json:
+        """The person writes `text` in a group (or supergroup) the bot was added to."""
+        self._groups.add(group_id)
+        user = self._user(user_id)
+        message: Json = {
+            "message_id": self._next_message_id(group_id),
+            "date": int(time.time()),
+            "chat": {"id": group_id, "type": kind, "title": "Nachbarschaft"},
+            "from": dict(user),
+            "text": text,
+        }
+        if command := _USER_COMMAND.match(text):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}]
+        return self.push_update({"message": message})
 
     def press(self, user_id: int, message_id: int, data: str) -> Json:
         """The person presses a button with callback `data` under the bot's message `message_id`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import datetime
 from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher
@@ -11,10 +12,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import catalogs
+from bot.delivery.worker import DeliveryWorker
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import app as telegram_app
-from bot.turns import Conversations
+from bot.telegram.sending import telegram_sender
+from bot.usecases.turns import Conversations
 from dialogs.definitions import load_catalogue
 from dialogs.engine import Engine
 from storage.db import session_factory
@@ -94,7 +97,7 @@ class BotUnderTest:
         bot, dp = self._build()
         secret = telegram_app.webhook_secret(self.settings, KEY.encode())
         app = telegram_app.build_webhook_app(bot, dp, self.settings, secret, self.db)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log_class=telegram_app.PrivateAccessLogger)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
         await self.fake.wait_for(lambda: self.fake.webhook is not None)
@@ -111,6 +114,16 @@ class BotUnderTest:
         if self.bot is not None:
             await self.bot.session.close()
             self.bot = None
+
+    async def delivery_round(self, now: datetime | None = None) -> None:
+        """One round of the bot's sender, as if it were `now`: what fell due is queued and sent."""
+        assert self.dp is not None
+        worker: DeliveryWorker = self.dp["worker"]
+        assert self.bot is not None
+        if now is not None:
+            worker.now = lambda: now
+        await worker.round(telegram_sender(self.bot, session_factory(self.db)))
+        await settle(self.fake)
 
     def person(self, user_id: int) -> str:
         return self.conversations.person("telegram", user_id)

@@ -22,10 +22,10 @@ from dialogs.events import (
     load_event_file,
     upcoming_demo_event,
 )
-from storage import events
+from storage import events, outbox
 from storage.conversations import ConversationRepository
 from storage.db import session_factory
-from storage.models import Rsvp, Subscriber
+from storage.models import Broadcast, Delivery, Rsvp, Subscriber
 from storage.pseudonym import pseudonym
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -146,11 +146,18 @@ async def test_reminders_by_time_travel(db: AsyncEngine) -> None:
         starts = NOW + timedelta(days=3)
         assert await events.due_reminders(session, starts - timedelta(hours=25)) == []
         due = await events.due_reminders(session, starts - timedelta(hours=23))
-        assert [s.id for _, s in due] == [person]
-        due[0][0].reminded_at = starts - timedelta(hours=23)
-        await session.flush()
+        assert [subscriber for _, _, subscriber in due] == [person]
+        # Queued once, in the outbox, and marked in the same transaction: a second round queues nothing.
+        assert await outbox.queue_due_reminders(session, starts - timedelta(hours=23)) == 1
+        assert await outbox.queue_due_reminders(session, starts - timedelta(hours=22)) == 0
         assert await events.due_reminders(session, starts - timedelta(hours=22)) == []
         assert await events.due_reminders(session, starts + timedelta(minutes=1)) == []
+        reminders = (await session.scalars(select(Broadcast).where(Broadcast.kind == "reminder"))).all()
+        assert [(b.event_id, b.status) for b in reminders] == [(event_id, "pending")]
+        queued = await session.scalars(
+            select(Delivery.subscriber_id).where(Delivery.broadcast_id == reminders[0].id)
+        )
+        assert queued.all() == [person]
 
 
 async def test_delete_and_unsubscribe_remove_subscription_and_rsvps(db: AsyncEngine) -> None:

@@ -198,10 +198,8 @@ async def test_staff_commands_look_unknown_to_everyone_else(
     for user in (REFUGEE, CLERK):
         assert str(user) not in logged and running.person(user) not in logged
     # Buttons of a staff dialog do nothing for others either, even with forged callback data.
-    from bot.telegram.callbacks import EventAdmin, Form
-
     before = len(fake.messages(REFUGEE))
-    for data in (Form(s=0, v="publish").pack(), EventAdmin(e=1, a="cancel_yes").pack()):
+    for data in ("b|0|form|publish|", "b|0|ev|1:cancel_yes|"):
         fake.press(REFUGEE, fake.messages(REFUGEE)[-1].message_id, data)
         await settle(fake)
     assert len(fake.messages(REFUGEE)) == before
@@ -359,7 +357,7 @@ async def test_an_unfinished_broadcast_resumes_when_the_bot_starts(
 
 
 def test_previews_are_packed_into_few_messages_in_order() -> None:
-    from bot.telegram.staff_events import pack
+    from bot.usecases.staff import pack
 
     assert pack(["aaaa", "bb", "cc", "dddddd"], "\n", limit=8) == ["aaaa\nbb", "cc", "dddddd"]
     assert pack([], "\n") == []

@@ -13,8 +13,9 @@ from dialogs import broadcast_form as bf
 from dialogs import event_form as ef
 from dialogs.audience import Audience
 from dialogs.events import EventDefinition
-from dialogs.forms import FormInput, Pressed, Prompt, Typed
+from dialogs.forms import FormInput, Pressed, Typed
 from dialogs.i18n import Translator
+from dialogs.messages import Reply
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DE, AR = Translator(), translator("ar")
@@ -37,8 +38,8 @@ NEW_EVENT: list[Answer] = [
 ]  # fmt: skip
 
 
-def values(prompt: Prompt) -> list[str]:
-    return [choice.value for row in prompt.choices for choice in row]
+def values(prompt: Reply) -> list[str]:
+    return [choice.arg for row in prompt.buttons for choice in row]
 
 
 def as_input(answer: Answer) -> FormInput:
@@ -252,7 +253,7 @@ def test_editing_offers_keep_everywhere_and_moving_the_start_moves_the_end() -> 
         question = ef.prompt(form, DE, CTX)
         if form.step in shown:
             assert "Bisher: " + shown[form.step] in question.text
-            assert ("Beibehalten", "keep") in [(c.label, c.value) for c in question.choices[0]]
+            assert ("Beibehalten", "keep") in [(c.label, c.arg) for c in question.buttons[0]]
         keeps = form.step in shown or form.step == "district"
         answer: Answer = "12.06.2030 18:00" if form.step == "starts" else Pressed("keep" if keeps else "next")
         moved = event_step(form, answer)
@@ -333,7 +334,7 @@ def test_message_path_with_an_arabic_translation() -> None:
     assert out.form is not None and out.form.step == "translations" and out.form.translating is None
     assert out.form.text == {"de": "Liebe Nachbarn, morgen ist Sprechstunde.", "ar": "مرحبا"}
     assert "Vorhanden: Deutsch, Arabisch." in out.prompts[0].text
-    assert [c.label for c in out.prompts[0].choices[0]] == ["☑ Arabisch", "☐ Ukrainisch"]
+    assert [c.label for c in out.prompts[0].buttons[0]] == ["☑ Arabisch", "☐ Ukrainisch"]
     sent = broadcast_walk(
         [Pressed("message"), "Hallo", Pressed("lang:ar"), "مرحبا", *[Pressed("next")] * 4, Pressed("send")]
     )
@@ -416,7 +417,7 @@ def test_text_typed_at_confirm_shows_the_previews_and_confirmation_again() -> No
     assert out.form is not None and out.form.step == "confirm"
     assert out.preview  # the shell then shows the previews and confirm_prompt() again
     assert [p.text for p in out.prompts] == ["Bitte wählen Sie eine der Schaltflächen."]
-    assert all(not p.choices for p in out.prompts)
+    assert all(not p.buttons for p in out.prompts)
     stale = bf.handle(out.form, Pressed("lang:ar"), DE, BCTX)
     assert stale.preview and stale.form is not None and stale.form.step == "confirm"
     sent = bf.handle(out.form, Pressed("send"), DE, BCTX)

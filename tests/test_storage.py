@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.turns import Conversations
+from bot.usecases.turns import Conversations
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
 from dialogs.messages import AnswerSet, ConsentGiven, Press, Start, Text

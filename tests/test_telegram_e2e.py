@@ -225,7 +225,7 @@ async def test_bad_input_is_answered_and_stores_nothing_wrong(
     assert "Bitte tippen Sie auf eine der Antworten" in (fake.messages(user)[-2].plain_text or "")
     assert reshown()
 
-    fake.press(user, question.message_id, "a:999:pick:erfunden:")  # forged
+    fake.press(user, question.message_id, "b|999|pick|erfunden|")  # forged
     await settle(fake)
     assert "nicht mehr aktuell" in (fake.messages(user)[-2].plain_text or "")
     fake.press(user, question.message_id, "ganz:fremd")  # not ours at all
@@ -403,10 +403,13 @@ async def test_export_is_for_staff_only(fake: FakeTelegram, sqlite_db: AsyncEngi
         assert refusal is not None and "nur diese Handlungsfelder exportieren: gesundheit" in (
             refusal.plain_text or ""
         )
-        # An admin gets the file as a document, and the export is audited.
+        # An admin is told it is under way; the file follows through the outbox, and is audited.
         await say(fake, 9001, "/export wohnen csv")
-        document = fake.last_message(9001)
-        assert document is not None and document.document_name == "mitsprache-wohnen.csv"
+        assert "Der Export wird erstellt" in (fake.messages(9001)[0].plain_text or "")
+        document = await fake.wait_for(
+            lambda: next((m for m in fake.messages(9001) if m.document is not None), None)
+        )
+        assert document.document_name == "mitsprache-wohnen.csv"
         assert (document.document_bytes or b"").startswith(b"\xef\xbb\xbf")
         assert all(m.document is None for m in fake.messages(9002) + fake.messages(9003))
         async with session_factory(sqlite_db)() as session:
@@ -438,7 +441,6 @@ async def test_invitations_rsvp_waitlist_calendar_and_reminder(
 
     from icalendar import Calendar
 
-    from bot.telegram.invitations import send_due_reminders
     from dialogs.events import EventDefinition
     from storage import events
 
@@ -470,23 +472,25 @@ async def test_invitations_rsvp_waitlist_calendar_and_reminder(
     )
     assert fake.messages(9202)[-1].plain_text == waitlisted
     assert fake.messages(9202)[-1].document is None  # full: waitlisted, no calendar yet
-    # The first person cancels; the second moves up, is told so, and gets the calendar file.
+    # The first person cancels; the second moves up and is told so (through the outbox), with the file.
     await say(fake, 9201, "/events")
     await press(fake, 9201, "Nein")
-    assert fake.messages(9202)[-1].document_name == f"mitsprache-{event_id}.ics"
-    assert translator("uk")._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!") in [
-        m.plain_text for m in fake.messages(9202)
-    ]
+    promoted = await fake.wait_for(lambda: next((m for m in fake.messages(9202) if m.document), None))
+    assert promoted.document_name == f"mitsprache-{event_id}.ics"
+    uk = translator("uk")
+    assert promoted.plain_caption == uk._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!")
     # A day before, the reminder goes out once; time travel instead of waiting.
-    assert running.bot is not None
-    sessions = session_factory(sqlite_db)
-    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=30)) == 0
-    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=20)) == 1
-    assert await send_due_reminders(running.bot, sessions, start - timedelta(hours=19)) == 0
-    reminder = translator("uk")._(
-        "Erinnerung: Morgen ist die Veranstaltung, zu der Sie sich angemeldet haben."
-    )
-    assert reminder in [m.plain_text for m in fake.messages(9202)]
+    reminder = uk._("Erinnerung: Morgen ist die Veranstaltung, zu der Sie sich angemeldet haben.")
+
+    def reminders() -> int:
+        return sum(reminder in (m.plain_text or "") for m in fake.messages(9202))
+
+    await running.delivery_round(now=start - timedelta(hours=30))
+    assert reminders() == 0
+    await running.delivery_round(now=start - timedelta(hours=20))
+    assert reminders() == 1
+    await running.delivery_round(now=start - timedelta(hours=19))
+    assert reminders() == 1
     await say(fake, 9202, "/unsubscribe")
     async with session_factory(sqlite_db)() as session:
         assert await events.subscriber(session, running.person(9202)) is None
@@ -497,7 +501,9 @@ async def test_event_broadcast_reaches_the_audience_in_their_language(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.invite import Audience, broadcast_event
+    from bot.telegram.sending import telegram_sender
+    from bot.usecases.broadcasts import BroadcastRequest, Queued, create
+    from dialogs.audience import Audience
     from dialogs.events import EventDefinition
     from storage import events
 
@@ -516,11 +522,10 @@ async def test_event_broadcast_reaches_the_audience_in_their_language(
             fake.add_user(user, language_code=locale)
             await events.subscribe(session, running.person(user), "telegram", user, locale, districts, [])
     assert running.bot is not None
-    done = await broadcast_event(
-        running.bot, session_factory(sqlite_db), event_id, Audience(["spandau"], [], [])
-    )
-    assert done is not None
-    _, summary = done
+    sessions = session_factory(sqlite_db)
+    queued = await create(sessions, BroadcastRequest("invitation", Audience.of(["spandau"]), event_id))
+    assert isinstance(queued, Queued) and queued.recipients == 2
+    summary = await telegram_sender(running.bot, sessions).run(queued.broadcast_id)
     assert (summary.sent, summary.blocked, summary.failed) == (2, 0, 0)
     arabic = fake.messages(9301)
     assert len(arabic) == 1 and "حوار في شباندو" in (arabic[0].plain_text or "")

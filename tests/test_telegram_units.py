@@ -8,7 +8,8 @@ import pytest
 from aiogram.types import User
 
 from bot.catalogs import language_name
-from bot.telegram.callbacks import Act
+from bot.telegram import callbacks
+from bot.telegram.callbacks import ButtonData
 from bot.telegram.middlewares import Throttle
 from bot.telegram.render import MAX_TEXT, chunks, keyboard
 from dialogs.definitions import Catalogue
@@ -23,8 +24,9 @@ def test_longest_possible_callback_fits_in_64_bytes(real_catalogue: Catalogue) -
         + [questionnaire.id for questionnaire in real_catalogue.all()],
         key=len,
     )  # fmt: skip
-    packed = Act(s=10**9, a="resume", v=longest_arg, l="ti").pack()
+    packed = callbacks.pack(Button("x", "resume", longest_arg), seq=10**9 - 1, locale="fa_AF")
     assert len(packed.encode()) <= 64
+    assert callbacks.parse(packed, {"fa_AF"}) == ButtonData(10**9 - 1, "resume", longest_arg, "fa_AF")
 
 
 def test_keyboard_packs_state_version_and_action() -> None:
@@ -33,7 +35,26 @@ def test_keyboard_packs_state_version_and_action() -> None:
     assert markup is not None
     data = markup.inline_keyboard[0][1].callback_data
     assert data is not None
-    assert Act.unpack(data) == Act(s=42, a="pick", v="nein", l="")
+    assert callbacks.parse(data, {"de"}) == ButtonData(42, "pick", "nein", "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "b|³|pick|x|",  # a digit to isdigit(), not to int()
+        "b|1|pick|x|ar/../ar",  # a forged language
+        "b|1|pick|x|xx",  # an unknown language
+        "b|1|explode|x|",  # an unknown action
+        "b|1|pick|x",  # a field missing
+        "b|1|pick|a b|",  # a character no argument has
+        "a:1:pick:x:",  # an older version's format
+        "b|" + "9" * 70 + "|pick||",  # longer than Telegram allows
+        "",
+        None,
+    ],
+)
+def test_forged_or_stale_button_data_is_refused_whole(data: str | None) -> None:
+    assert callbacks.parse(data, {"de", "ar"}) is None
 
 
 def test_long_text_is_split_at_line_breaks_within_the_limit() -> None:
@@ -44,8 +65,9 @@ def test_long_text_is_split_at_line_breaks_within_the_limit() -> None:
     assert "\n".join(parts) == text
 
 
-def test_text_is_html_escaped() -> None:
-    assert chunks("a < b & <b>c</b>") == ["a &lt; b &amp; &lt;b&gt;c&lt;/b&gt;"]
+def test_text_is_sent_as_it_is_written() -> None:
+    # Plain text, no parse mode: what a translator or staff member writes needs no escaping.
+    assert chunks("a < b & <b>c</b>") == ["a < b & <b>c</b>"]
 
 
 @pytest.mark.parametrize(

@@ -14,28 +14,35 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import User
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.broadcast import BroadcastWorker
-from bot.invite import composer
+from bot.delivery.compose import composer
+from bot.delivery.worker import DeliveryWorker
 from bot.locales import translator
 from bot.settings import Settings
-from bot.telegram import conversation, errors, invitations, language, staff, staff_events
+from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
 from bot.telegram.commands import register_commands, register_staff_commands
-from bot.telegram.middlewares import DatabaseSession, OneAtATimePerPerson, PersonAndLanguage, Throttle
-from bot.turns import Conversations
+from bot.telegram.middlewares import OneAtATimePerPerson, PersonAndLanguage, PrivateChatsOnly, Throttle
+from bot.telegram.transport import CHANNEL, TelegramTransport
+from bot.usecases.exports import Exports
+from bot.usecases.invitations import Invitations
+from bot.usecases.staff import StaffDesk
+from bot.usecases.turns import Conversations
 from dialogs.languages import match_locale
+from dialogs.messages import Reply
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
+WEBHOOK_PATH_PREFIX = "/telegram/"
+WEBHOOK_MAX_BODY = 1024 * 1024  # an update is a few KB; Telegram's own limit on a message is 4096 chars
 
 
 MAX_FLOOD_WAIT = 20.0  # seconds one reply may wait out 429s before the update fails
@@ -71,11 +78,8 @@ def build_bot(token: str, api_url: str, *, wait_out_flood: bool = False) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
     if wait_out_flood:
         session.middleware(WaitOutFlood())
-    return Bot(
-        token,
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
-    )
+    # Plain text: no parse mode, so nothing a person, a translator or staff writes needs escaping.
+    return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 
 def build_dispatcher(
@@ -84,59 +88,66 @@ def build_dispatcher(
     locales: Sequence[str],
     settings: Settings,
 ) -> Dispatcher:
+    """The Telegram shell over the use cases. `dp["worker"]` is the paced sender, `dp["exports"]` the
+    exports under way; both run in the bot's background from start-up to shutdown."""
     dp = Dispatcher()
+    catalogue = conversations.engine.catalogue
+    worker = DeliveryWorker(
+        sessions,
+        composer(sessions, translator),
+        rate=settings.broadcast_rate,
+        paid=settings.allow_paid_broadcast,
+    )
+    database_url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    exports = Exports(sessions, database_url, catalogue, settings.k_anonymity, worker.poke)
+    invites = Invitations(sessions, catalogue, translator, worker.poke)
+    desk = StaffDesk(sessions, catalogue, locales, translator, worker.poke)
+    dp["worker"], dp["exports"] = worker, exports
 
     async def warn(user: User, data: dict[str, Any]) -> None:
         t = translator(match_locale(user.language_code, locales, settings.default_locale))
-        bot: Bot = data["bot"]
-        await bot.send_message(user.id, t._("Bitte etwas langsamer. Ich antworte gleich wieder."))
+        await render.send(
+            data["bot"], user.id, [Reply(t._("Bitte etwas langsamer. Ich antworte gleich wieder."))]
+        )
 
-    dp.update.outer_middleware(OneAtATimePerPerson())
+    dp.update.outer_middleware(PrivateChatsOnly())
+    # Throttled on arrival, before waiting for the person's earlier updates (see Throttle).
     dp.update.outer_middleware(Throttle(settings.throttle_rate, settings.throttle_burst, warn))
-    dp.update.outer_middleware(DatabaseSession(sessions))
+    dp.update.outer_middleware(OneAtATimePerPerson())
     dp.update.outer_middleware(PersonAndLanguage(conversations, locales, settings.default_locale, translator))
-    compose = composer(sessions)
-    worker = BroadcastWorker(
-        sessions, compose, rate=settings.broadcast_rate, paid=settings.allow_paid_broadcast
-    )
+    roles = settings.staff_roles
     dp.include_routers(
-        errors.make_router(),
+        errors.make_router(invites),
         language.make_router(conversations, locales),
-        staff.make_router(
-            conversations,
-            sessions,
-            conversations.engine.catalogue,
-            settings.staff_roles,
-            settings.k_anonymity,
-        ),
-        staff_events.make_router(
-            conversations,
-            sessions,
-            conversations.engine.catalogue,
-            list(locales),
-            settings.staff_roles,
-            worker,
-            compose,
-        ),
-        invitations.make_router(conversations.engine.catalogue),
-        conversation.make_router(conversations),
+        staff.make_router(conversations, exports, catalogue, roles),
+        staff_events.make_router(conversations, desk, roles, locales),
+        invitations.make_router(invites, locales),
+        conversation.make_router(conversations, locales),
     )
 
     background: list[asyncio.Task[None]] = []
+    senders: list[Bot] = []
 
     async def on_startup(bot: Bot) -> None:
         fallback = "en" if "en" in locales else settings.default_locale
         await register_commands(bot, locales, translator, fallback)
-        await register_staff_commands(bot, settings.staff_roles, locales, translator)
-        background.append(asyncio.create_task(invitations.remind_forever(bot, sessions)))
-        # Resumes a broadcast a crash interrupted, and sends the ones staff or the CLI queue.
-        background.append(asyncio.create_task(worker.forever(bot)))
+        await register_staff_commands(bot, roles, locales, translator)
+        # The sender has its own Bot and connection pool, without the replying bot's request
+        # middlewares: a 429 must reach the sender, which pauses all its sending.
+        own = Bot(bot.token, session=AiohttpSession(api=bot.session.api), default=bot.default)
+        senders.append(own)
+        # Resumes what a crash interrupted, sends what staff, RSVPs and the CLI queue, and reminders.
+        background.append(asyncio.create_task(worker.forever({CHANNEL: TelegramTransport(own)})))
 
     async def on_shutdown() -> None:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         background.clear()
+        await exports.wait()
+        for own in senders:
+            await own.session.close()
+        senders.clear()
 
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
@@ -156,13 +167,33 @@ async def run_polling(bot: Bot, dp: Dispatcher) -> None:
     await dp.start_polling(bot, allowed_updates=ALLOWED_UPDATES)
 
 
+class SecretCheckedHandler(SimpleRequestHandler):
+    """aiogram's handler compares the secret header as `str`, which raises (HTTP 500) on non-ASCII
+    bytes; compared as bytes, any header is simply right or wrong (401)."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        if not self.secret_token:
+            return True
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, self.secret_token.encode())
+
+
+class PrivateAccessLogger(AbstractAccessLogger):
+    """One line per request without the secret in the webhook path, and without the client address."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = WEBHOOK_PATH_PREFIX + "…" if request.path.startswith(WEBHOOK_PATH_PREFIX) else request.path
+        self.logger.info("%s %s %s", request.method, path, response.status, extra={"seconds": round(time, 3)})
+
+
 def build_webhook_app(
     bot: Bot, dp: Dispatcher, settings: Settings, secret: str, engine: AsyncEngine
 ) -> web.Application:
-    path = f"/telegram/{secret[:24]}"
-    app = web.Application()
-    # Handled before answering: if the process dies mid-update, Telegram delivers it again.
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False).register(
+    path = f"{WEBHOOK_PATH_PREFIX}{secret[:24]}"
+    app = web.Application(client_max_size=WEBHOOK_MAX_BODY)
+    # Handled before answering: if the process dies mid-update, Telegram delivers it again, and the
+    # turn's processed-update record makes that harmless.
+    SecretCheckedHandler(dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False).register(
         app, path=path
     )
     setup_application(app, dp, bot=bot)
@@ -180,7 +211,12 @@ def build_webhook_app(
         info = await bot.get_webhook_info()
         # Several replicas start with the same URL: only the first one needs to tell Telegram.
         if info.url != url:
-            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            await bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=settings.webhook_max_connections,
+            )
             log.info("webhook registered")
 
     app.router.add_get("/healthz", healthz)

@@ -1,45 +1,51 @@
-"""Callback data factories; every packed string stays within Telegram's 64 bytes."""
+"""Button data: one format for every button, validated whole on the way back.
+
+A button carries its action and argument (dialogs.messages.Button), the version `s` of what it was drawn
+for (the conversation's state, a staff dialog's step; 0 otherwise), and before consent the chosen
+language `l`, since nothing may be stored yet. Packed, it stays within Telegram's 64 bytes.
+"""
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from dialogs.messages import OTHER_ACTIONS, QUESTIONNAIRE_ACTIONS, Button
+
+PREFIX = "b"
+SEP = "|"
+MAX_DATA = 64
+ACTIONS = QUESTIONNAIRE_ACTIONS | OTHER_ACTIONS
+_SEQ = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "³".isdigit() is True, int("³") fails
+_ARG = re.compile(r"[A-Za-z0-9_:.\-]{0,40}")
 
 
-class Act(CallbackData, prefix="a"):
-    """An engine button: `s` is the state version it was drawn for, so stale taps are detected.
-
-    `l` carries the chosen language while nothing may be stored yet (before consent).
-    """
-
-    s: int
-    a: str
-    v: str = ""
-    l: str = ""  # noqa: E741 - one letter keeps the packed data short
+@dataclass(frozen=True)
+class ButtonData:
+    seq: int
+    action: str
+    arg: str = ""
+    locale: str = ""
 
 
-class PickLanguage(CallbackData, prefix="lang"):
-    code: str
+def pack(button: Button, seq: int, locale: str = "") -> str:
+    data = SEP.join((PREFIX, str(seq), button.action, button.arg, locale))
+    if len(data.encode()) > MAX_DATA or SEP in button.arg:
+        raise ValueError(f"button data too long or malformed: {data!r}")
+    return data
 
 
-class Subscribe(CallbackData, prefix="sub"):
-    """The invitation subscription: consent, then districts and fields toggled in place."""
-
-    a: str  # yes | no | district | field | all_districts | all_fields | next | done
-    v: str = ""
-
-
-class Rsvp(CallbackData, prefix="rsvp"):
-    e: int
-    a: str  # yes | maybe | no
-
-
-class Form(CallbackData, prefix="sf", sep="|"):
-    """A button of a staff dialog; `s` is the dialog's step counter, so stale taps are detected."""
-
-    s: int
-    v: str
-
-
-class EventAdmin(CallbackData, prefix="ev"):
-    e: int
-    a: str  # edit | publish | cancel | cancel_yes
+def parse(data: str | None, locales: Collection[str]) -> ButtonData | None:
+    """The button's data, or None when anything about it is off (forged, or from an old version)."""
+    if not data or len(data.encode()) > MAX_DATA:
+        return None
+    parts = data.split(SEP)
+    if len(parts) != 5 or parts[0] != PREFIX:
+        return None
+    _, seq, action, arg, locale = parts
+    if not _SEQ.fullmatch(seq) or action not in ACTIONS or not _ARG.fullmatch(arg):
+        return None
+    if locale and locale not in locales:
+        return None
+    return ButtonData(int(seq), action, arg, locale)

@@ -5,30 +5,37 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from sqlalchemy.exc import DBAPIError
 
+from bot.usecases.invitations import Invitations
 from dialogs.i18n import Translator
 
 log = logging.getLogger(__name__)
 
 
-def make_router() -> Router:
+def make_router(invitations: Invitations) -> Router:
     router = Router(name="errors")
 
     @router.errors()
-    async def on_error(event: ErrorEvent, bot: Bot, t: Translator | None = None) -> bool:
+    async def on_error(
+        event: ErrorEvent, bot: Bot, t: Translator | None = None, person: str | None = None
+    ) -> bool:
         exc = event.exception
+        if isinstance(exc, TelegramForbiddenError):
+            # The person blocked the bot while their update was handled: nothing more goes to them.
+            log.info("person blocked the bot while being answered")
+            if person is not None:
+                await invitations.mark_unreachable(person)
+            return True
         # The type and where it happened, never the message: it may quote a person's input.
-        log.error(
-            "update failed",
-            extra={"error": type(exc).__name__, "where": _where(exc)},
-        )
+        log.error("update failed", extra={"error": type(exc).__name__, "where": _where(exc)})
         chat_id = _chat_id(event)
         if chat_id is None:
             return True
         t = t or Translator()
-        if isinstance(exc, DBAPIError | OSError):
+        if isinstance(exc, DBAPIError | OSError | TimeoutError):
             text = t._(
                 "Gerade gibt es eine technische Störung. Ihre bisherigen Antworten sind sicher. "
                 "Bitte versuchen Sie es in ein paar Minuten noch einmal."

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import CallbackQuery, Message
 
 from bot import catalogs
 from bot.telegram import render
-from bot.telegram.callbacks import PickLanguage
-from bot.turns import Conversations
+from bot.telegram.buttons import Pressed
+from bot.telegram.callbacks import ButtonData
+from bot.telegram.conversation import show
+from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
-from dialogs.messages import SetLocale, Start
+from dialogs.messages import Button, Reply, SetLocale, Start
 
 
-def picker(locales: Sequence[str], suggested: str, t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+def picker(locales: Sequence[str], suggested: str, t: Translator) -> Reply:
     """Each language named in its own script; the one the phone suggests comes first."""
     ordered = [suggested, *[code for code in locales if code != suggested]]
-    buttons = [
-        InlineKeyboardButton(text=catalogs.language_name(code), callback_data=PickLanguage(code=code).pack())
-        for code in ordered
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return t._("Bitte wählen Sie Ihre Sprache."), InlineKeyboardMarkup(inline_keyboard=rows)
+    buttons = [Button(catalogs.language_name(code), "lang", code) for code in ordered]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return Reply(t._("Bitte wählen Sie Ihre Sprache."), rows)
 
 
 def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
@@ -33,33 +31,32 @@ def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
 
     @router.message(CommandStart())
     async def start(
-        message: Message, bot: Bot, session: AsyncSession, person: str, locale: str,
-        suggested_locale: str, consented: bool, t: Translator,
+        message: Message, bot: Bot, person: str, locale: str, suggested_locale: str, consented: bool,
+        t: Translator, update_key: str,
     ) -> None:  # fmt: skip
         if consented:
-            outcome = await conversations.handle(person, Start(), locale, session)
-            await render.send(bot, message.chat.id, outcome, locale)
+            outcome = await conversations.handle(person, Start(), locale, update_key)
+            await show(bot, message.chat.id, outcome, locale)
             return
-        text, markup = picker(locales, suggested_locale, t)
-        await message.answer(text, reply_markup=markup)
+        await render.send(bot, message.chat.id, [picker(locales, suggested_locale, t)])
 
     @router.message(Command("language"))
-    async def language(message: Message, locale: str, t: Translator) -> None:
-        text, markup = picker(locales, locale, t)
-        await message.answer(text, reply_markup=markup)
+    async def language(message: Message, bot: Bot, locale: str, t: Translator) -> None:
+        await render.send(bot, message.chat.id, [picker(locales, locale, t)])
 
-    @router.callback_query(PickLanguage.filter(F.code.in_(set(locales))))
+    @router.callback_query(Pressed({"lang"}, locales))
     async def picked(
-        query: CallbackQuery, callback_data: PickLanguage, bot: Bot, session: AsyncSession,
-        person: str, consented: bool,
-    ) -> None:  # fmt: skip
+        query: CallbackQuery, button: ButtonData, bot: Bot, person: str, consented: bool, update_key: str
+    ) -> None:
         await query.answer()
+        code = button.arg
+        if code not in locales:
+            return
         if isinstance(query.message, Message):
             await render.retire_keyboard(query.message)
-        code = callback_data.code
         inp = SetLocale(code) if consented else Start()
-        outcome = await conversations.handle(person, inp, code, session)
+        outcome = await conversations.handle(person, inp, code, update_key)
         if query.message is not None:
-            await render.send(bot, query.message.chat.id, outcome, code)
+            await show(bot, query.message.chat.id, outcome, code)
 
     return router

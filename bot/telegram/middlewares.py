@@ -1,4 +1,8 @@
-"""Per-update plumbing: order per person, throttling, one DB session, the person's language."""
+"""Per-update plumbing: private chats only, throttling, order per person, the person and their language.
+
+No middleware holds a database transaction: the language is read in a short transaction of its own,
+and each use case opens and commits its own.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Chat, TelegramObject, Update, User
 
-from bot.turns import Conversations
+from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
 
@@ -22,8 +26,30 @@ CHANNEL = "telegram"
 log = logging.getLogger(__name__)
 
 
+class PrivateChatsOnly(BaseMiddleware):
+    """The bot serves one person at a time in their private chat. In a group, /mydata would show one
+    person's data to everyone: updates from groups and channels are ignored, and the bot leaves."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        if chat is None or chat.type == "private":
+            return await handler(event, data)
+        log.info("update from a non-private chat ignored", extra={"chat_type": chat.type})
+        if chat.type in ("group", "supergroup"):
+            bot: Bot = data["bot"]
+            try:
+                await bot.leave_chat(chat.id)
+            except TelegramAPIError:
+                log.info("could not leave a group")
+        return None
+
+
 class OneAtATimePerPerson(BaseMiddleware):
-    """Updates from different people run concurrently; one person's updates keep their order."""
+    """Updates from different people run concurrently; one person's updates keep their order here.
+
+    Within one process. Across replicas, a turn's transaction takes the person's lock (PostgreSQL),
+    and Telegram sends one chat's webhook updates one at a time anyway.
+    """
 
     def __init__(self) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
@@ -54,6 +80,8 @@ class _Bucket:
 class Throttle(BaseMiddleware):
     """A person sending many updates a second is slowed down; the bot warns once, not per update.
 
+    Counted when an update arrives, before it waits for the person's earlier updates: taps that queue
+    behind a slow one (a database that is briefly away) are not dropped for having waited.
     The buckets live in this process: with several replicas a flood is limited per replica, which
     still protects the database; nothing that matters to the conversation is kept here.
     """
@@ -95,20 +123,9 @@ class Throttle(BaseMiddleware):
             del self._buckets[uid]
 
 
-class DatabaseSession(BaseMiddleware):
-    """One database session per update, closed when the update is done."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessions() as session:
-            data["session"] = session
-            return await handler(event, data)
-
-
 class PersonAndLanguage(BaseMiddleware):
-    """The person's pseudonym and language: the stored choice, else their Telegram app language."""
+    """The person's pseudonym and language (the stored choice, else their Telegram app language), and the
+    update's key for idempotency. An update without a person (no `from`) has nobody to answer: ignored."""
 
     def __init__(
         self,
@@ -125,11 +142,14 @@ class PersonAndLanguage(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
-            return await handler(event, data)
+            log.info("update without a sender ignored")
+            return None
         person = self.conversations.person(CHANNEL, user.id)
-        stored = await self.conversations.locale_of(person, data.get("session"))
+        stored = await self.conversations.locale_of(person)
         suggested = match_locale(user.language_code, self.shipped, self.default_locale)
         locale = stored or suggested
         data.update(person=person, locale=locale, suggested_locale=suggested, consented=bool(stored))
         data["t"] = self.translators(locale)
+        if isinstance(event, Update):
+            data["update_key"] = f"{CHANNEL}:{event.update_id}"
         return await handler(event, data)

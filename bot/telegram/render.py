@@ -1,44 +1,38 @@
-"""Turns engine replies into Telegram messages: HTML-escaped text, inline keyboards, edits."""
+"""Turns replies into Telegram messages: plain text (no parse mode), inline keyboards, files, edits."""
 
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.telegram.callbacks import Act
-from dialogs.messages import Outcome, Reply
+from bot.telegram import callbacks
+from dialogs.messages import Reply
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 log = logging.getLogger(__name__)
 
 
-def keyboard(reply: Reply, seq: int, locale: str = "") -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
+def keyboard(reply: Reply, seq: int = 0, locale: str = "") -> InlineKeyboardMarkup | None:
     rows = [
-        [
-            InlineKeyboardButton(
-                text=button.label,
-                callback_data=Act(s=seq, a=button.action, v=button.arg, l=locale).pack(),
-            )
-            for button in row
-        ]
+        [InlineKeyboardButton(text=b.label, callback_data=callbacks.pack(b, seq, locale)) for b in row]
         for row in reply.buttons
+        if row
     ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split at line breaks so that no message exceeds Telegram's limit (after escaping)."""
+    """Split at line breaks so that no message exceeds Telegram's limit."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        piece = html.escape(line, quote=False)
+        piece = line
         while len(piece) > limit:
             parts.append(piece[:limit])
             piece = piece[limit:]
@@ -53,25 +47,58 @@ def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
     return parts
 
 
-async def send(bot: Bot, chat_id: int, outcome: Outcome, locale: str, pressed: Message | None = None) -> None:
-    """Send every reply; a toggle redraws the pressed message instead of sending a new one."""
-    seq = outcome.state.seq if outcome.state is not None else 0
-    # Before consent nothing is stored, so the buttons themselves remember the language.
-    button_locale = "" if outcome.state is not None else locale
-    for reply in outcome.replies:
-        markup = keyboard(reply, seq, button_locale)
+async def deliver(
+    bot: Bot, chat_id: int, reply: Reply, *, seq: int = 0, locale: str = "", paid: bool = False
+) -> int:
+    """Send one reply as new message(s); returns the id of the last one."""
+    markup = keyboard(reply, seq, locale)
+    paid_broadcast = True if paid else None
+    if reply.attachment is not None:
+        caption = reply.text or reply.attachment.caption
+        if len(caption) > MAX_CAPTION:  # the text goes first, the file follows with its own caption
+            await deliver(bot, chat_id, Reply(caption), paid=paid)
+            caption = reply.attachment.caption
+        document = BufferedInputFile(reply.attachment.content, filename=reply.attachment.filename)
+        sent = await bot.send_document(
+            chat_id, document, caption=caption, reply_markup=markup, allow_paid_broadcast=paid_broadcast
+        )
+        return sent.message_id
+    parts = chunks(reply.text)
+    for part in parts[:-1]:
+        await bot.send_message(chat_id, part, allow_paid_broadcast=paid_broadcast)
+    sent = await bot.send_message(
+        chat_id, parts[-1], reply_markup=markup, allow_paid_broadcast=paid_broadcast
+    )
+    return sent.message_id
+
+
+async def send(
+    bot: Bot,
+    chat_id: int,
+    replies: Sequence[Reply],
+    *,
+    seq: int = 0,
+    locale: str = "",
+    pressed: Message | None = None,
+    in_place: bool = False,
+) -> None:
+    """Send replies to a person. The pressed message loses its buttons, unless a reply redraws it (a
+    toggle: `replaces_pressed`, or `in_place` for a dialog step that kept its question)."""
+    redraws = any(r.replaces_pressed for r in replies) or (in_place and len(replies) == 1)
+    if pressed is not None and not redraws:
+        await retire_keyboard(pressed)
+    for reply in replies:
         parts = chunks(reply.text)
-        if reply.replaces_pressed and pressed is not None and len(parts) == 1:
+        redraw = pressed is not None and (reply.replaces_pressed or (in_place and len(replies) == 1))
+        if redraw and pressed is not None and len(parts) == 1 and reply.attachment is None:
             try:
-                await pressed.edit_text(parts[0], reply_markup=markup)
+                await pressed.edit_text(parts[0], reply_markup=keyboard(reply, seq, locale))
                 continue
             except TelegramBadRequest as exc:
                 if "not modified" in exc.message:
-                    continue
+                    continue  # a double tap: the message already shows this
                 log.info("could not edit the pressed message; sending a new one")
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+        await deliver(bot, chat_id, reply, seq=seq, locale=locale)
 
 
 async def retire_keyboard(message: Message) -> None:

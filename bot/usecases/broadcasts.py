@@ -53,32 +53,35 @@ class Refused:
 async def create(sessions: async_sessionmaker[AsyncSession], request: BroadcastRequest) -> Queued | Refused:
     """Queue a broadcast for everyone in the audience, in one transaction."""
     async with sessions() as session, session.begin():
-        if request.kind == "invitation":
-            event_id = request.event_id or 0
-            event = await events.view(session, event_id) if 0 < event_id <= MAX_ID else None
-            if event is None or event.status != "published":
-                return Refused("not_published")
-            found = await outbox.recipients(session, "invitation", request.event_id, request.audience)
-            earlier = await outbox.earlier_invitations(
-                session, event.id, [subscriber for subscriber, _ in found]
+        return await create_in(session, request)
+
+
+async def create_in(session: AsyncSession, request: BroadcastRequest) -> Queued | Refused:
+    """`create` in the caller's transaction (a staff dialog's confirmation step)."""
+    if request.kind == "invitation":
+        event_id = request.event_id or 0
+        event = await events.view(session, event_id) if 0 < event_id <= MAX_ID else None
+        if event is None or event.status != "published":
+            return Refused("not_published")
+        found = await outbox.recipients(session, "invitation", request.event_id, request.audience)
+        earlier = await outbox.earlier_invitations(session, event.id, [subscriber for subscriber, _ in found])
+        if earlier.people and not request.again:
+            return Refused(
+                "already_invited", earlier.people, len(found), earlier.broadcasts, earlier.unfinished
             )
-            if earlier.people and not request.again:
-                return Refused(
-                    "already_invited", earlier.people, len(found), earlier.broadcasts, earlier.unfinished
-                )
-        elif not request.text.get("de"):
-            raise ValueError("a free message needs its German text")
-        broadcast_id = await outbox.create_broadcast(
-            session,
-            request.kind,
-            event_id=request.event_id if request.kind == "invitation" else None,
-            text=request.text if request.kind == "message" else None,
-            audience=request.audience,
-            started_by=request.started_by,
-        )
-        recipients = await outbox.enqueue(session, broadcast_id)
-        if recipients == 0:
-            await outbox.finish(session, broadcast_id)
+    elif not request.text.get("de"):
+        raise ValueError("a free message needs its German text")
+    broadcast_id = await outbox.create_broadcast(
+        session,
+        request.kind,
+        event_id=request.event_id if request.kind == "invitation" else None,
+        text=request.text if request.kind == "message" else None,
+        audience=request.audience,
+        started_by=request.started_by,
+    )
+    recipients = await outbox.enqueue(session, broadcast_id)
+    if recipients == 0:
+        await outbox.finish(session, broadcast_id)
     return Queued(broadcast_id, recipients)
 
 

@@ -1,10 +1,12 @@
-"""Sends a broadcast from the durable outbox (storage/outbox.py) within Telegram's limits, and resumes it.
+"""The one paced sender: delivers everything in the durable outbox (storage/outbox.py) within the
+channels' limits, and resumes after a crash. Channel-neutral: each recipient's channel has a transport
+(bot/delivery/transport.py) that sends a `Reply` and classifies its errors.
 
-Limits: a global rate (25/s, or up to 1000/s with `paid`, which sets allow_paid_broadcast), at most one
-message a second per chat, and a 429 pauses ALL sending for its retry_after. 403 deactivates the
-subscriber ("blocked"), 400 "chat not found" marks them "invalid", network errors and 5xx are retried with
-exponential backoff up to `max_attempts`, other errors fail the delivery. Progress and a summary go to
-the staff chat in `Broadcast.started_by`. Logs carry counts only, never a chat or user id.
+Limits: a global rate (25/s, or up to 1000/s with `paid`, Telegram's allow_paid_broadcast), at most one
+message a second per chat, and a flood answer (RetryAfter) pauses ALL sending for its time. Blocked
+deactivates the subscriber, ChatGone marks them "invalid", Transient errors are retried with exponential
+backoff up to `max_attempts`, Rejected fails the delivery. Progress and a summary go to the staff chat in
+`Broadcast.started_by`. Logs carry counts only, never a chat or user id.
 
 Delivery guarantee after a crash (kill -9): a row is marked "sending" (committed) before its message is
 handed to Telegram, and "sent" is committed right after Telegram accepted it. A message whose "sent"
@@ -12,8 +14,8 @@ mark was not committed when the process died is ambiguous: it may or may not hav
 On resume every row left in "sending" is SENT AGAIN (at-least-once): nobody misses the message, and at
 most `concurrency` people (the messages in flight at the moment of the crash; one with sequential
 sending) may get it twice. Rows claimed but not yet handed over are also left in "sending"; resending
-those is no duplicate. Rows are only requeued by the holder of the sender lock (outbox.SenderLock: a
-PostgreSQL advisory lock or a file lock next to the SQLite file), so a live sender's rows are never
+those is no duplicate. Rows are only requeued by the holder of the sender lock (storage.dialect.SenderLock:
+a PostgreSQL advisory lock or a file lock next to the SQLite file), so a live sender's rows are never
 taken over, and exactly one process sends at a time. A timeout or network error after the request left
 is the same ambiguity and is also retried.
 """
@@ -22,37 +24,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import math
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.compose import Composer
+from bot.delivery.transport import (
+    Blocked,
+    ChatGone,
+    DeliveryError,
+    Rejected,
+    RetryAfter,
+    Transient,
+    Transport,
+    Unauthorized,
+)
 from bot.locales import translator
 from dialogs.i18n import SOURCE_LOCALE, Translator
+from dialogs.messages import Reply
 from storage import outbox
+from storage.dialect import SenderLock, single_writer
 from storage.models import Broadcast, utcnow
 
 log = logging.getLogger(__name__)
@@ -64,25 +62,14 @@ LOCK_CHECK_INTERVAL = 5.0  # seconds between checks that the sender lock is stil
 DB_SESSIONS = 3  # database sessions the workers use at once (the pool's default size is 5)
 CLAIM_BATCH = 10  # rows claimed at a time (at least `concurrency`)
 IN_FLIGHT_HOLD = 600.0  # a chat with a request under way waits for its answer (or this long)
-# 400 answers that mean the chat does not exist (any more) for this bot.
-_CHAT_GONE = ("chat not found", "peer_id_invalid", "user not found")
-# Errors after which nobody knows whether the message went out: try again later.
-_TRANSIENT: tuple[type[BaseException], ...] = (
-    TelegramNetworkError,
-    TelegramServerError,
-    ClientDecodeError,
-    aiohttp.ClientError,
-    TimeoutError,
-)
-_REPORT_ERRORS: tuple[type[BaseException], ...] = (TelegramAPIError, *_TRANSIENT)
-
-Message = tuple[str, InlineKeyboardMarkup | None]  # text in Telegram's HTML, buttons
-Composer = Callable[[Broadcast, str], Awaitable[Message]]  # (broadcast, recipient's locale) -> message
+STAFF_CHANNEL = "telegram"  # where `Broadcast.started_by` (a staff chat) lives
+Progress = Callable[[int, int], None]  # (done, total), e.g. for a progress bar on the command line
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Deliveries of the whole broadcast by outcome; `elapsed` is the seconds this run took."""
+    """Deliveries of the whole broadcast by outcome; `elapsed` is the seconds from its first start to
+    its end, across restarts."""
 
     sent: int
     blocked: int
@@ -93,15 +80,6 @@ class Summary:
 
 class SenderLockLost(RuntimeError):
     """The sender lock's database connection broke: another replica may take over, so stop sending."""
-
-
-async def compose_text(broadcast: Broadcast, locale: str) -> Message:
-    """A free message: the text in the recipient's language, else the German one, escaped (plain text)."""
-    texts = broadcast.text or {}
-    text = texts.get(locale) or texts.get(SOURCE_LOCALE)
-    if not text:
-        raise ValueError("the broadcast has no German text")
-    return html.escape(text, quote=False), None
 
 
 class Pacer:
@@ -182,7 +160,7 @@ class _Run:
     last_reported_done: int = 0
     progress_message: int | None = None
     reporting: bool = False
-    messages: dict[str, Message] = field(default_factory=dict)
+    messages: dict[str, Reply] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -194,14 +172,14 @@ class _Run:
         return sum(self.counts[status] for status in outbox.DONE)
 
 
-class Broadcaster:
-    """Sends broadcasts from the outbox; one instance per process, shared by every caller of `run`."""
+class Sender:
+    """Sends from the outbox; one instance per process, shared by every caller of `run`."""
 
     def __init__(
         self,
-        bot: Bot,
+        transports: Mapping[str, Transport],
         sessions: async_sessionmaker[AsyncSession],
-        compose: Composer = compose_text,
+        compose: Composer,
         *,
         rate: float | None = None,
         paid: bool = False,
@@ -217,12 +195,14 @@ class Broadcaster:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         now: Callable[[], datetime] = utcnow,
+        progress: Progress | None = None,
     ) -> None:
         """`rate` defaults to 25/s (1000/s with `paid`). `concurrency` is how many messages may be in
         flight at once (default: enough for about 125 ms per request at `rate`); it is also the most
         people who can get a message twice after a crash. `catch_up`: see `Pacer`. `backoff` doubles
-        per failed attempt."""
-        self.bot = bot
+        per failed attempt. `progress` is told (done, total) at the start and after every delivery."""
+        self.transports = transports
+        self.progress = progress
         self.sessions = sessions
         self.compose = compose
         self.paid = paid
@@ -258,10 +238,13 @@ class Broadcaster:
         async with self._exclusive() as lock:
             return await self._run_locked(broadcast_id, lock)
 
-    async def run_pending(self) -> dict[int, Summary]:
-        """Resume every unfinished broadcast (at start-up), oldest first."""
+    async def run_pending(self, first: Callable[[], Awaitable[Any]] | None = None) -> dict[int, Summary]:
+        """Send every unfinished broadcast, oldest first. `first` runs once the sender lock is held (the
+        worker queues due reminders there, so two replicas never queue the same reminder)."""
         results: dict[int, Summary] = {}
         async with self._exclusive() as lock:
+            if first is not None:
+                await first()
             while True:
                 async with self.sessions() as session:
                     todo = [i for i in await outbox.pending_broadcasts(session) if i not in results]
@@ -273,9 +256,9 @@ class Broadcaster:
     # ----- one broadcast --------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[outbox.SenderLock]:
+    async def _exclusive(self) -> AsyncIterator[SenderLock]:
         async with self._local:
-            lock = outbox.SenderLock(self.sessions)
+            lock = SenderLock(self.sessions)
             waited = False
             while not await lock.try_acquire():
                 if not waited:
@@ -287,15 +270,17 @@ class Broadcaster:
             finally:
                 await lock.release()
 
-    async def _run_locked(self, broadcast_id: int, lock: outbox.SenderLock) -> Summary:
+    async def _run_locked(self, broadcast_id: int, lock: SenderLock) -> Summary:
         started = self.clock()
         async with self.sessions() as session:
             broadcast = await session.get(Broadcast, broadcast_id)
             if broadcast is None:
                 raise LookupError("no such broadcast")
-            self._db_slots = asyncio.Semaphore(1 if outbox.single_writer(session) else DB_SESSIONS)
+            self._db_slots = asyncio.Semaphore(1 if single_writer(session) else DB_SESSIONS)
             if broadcast.status == "done":
-                return _summary(await outbox.counts(session, broadcast_id), 0.0)
+                return _summary(
+                    await outbox.counts(session, broadcast_id), _elapsed(broadcast, broadcast.finished_at)
+                )
             resumed = broadcast.status == "sending"
             requeued = await outbox.requeue_stale_sending(session, broadcast_id)
             await outbox.begin(session, broadcast_id)
@@ -316,12 +301,14 @@ class Broadcaster:
             state.done,
             state.total - state.done,
         )
+        if self.progress is not None:
+            self.progress(state.done, state.total)
         if state.done < state.total:
             await self._announce(state)
             await self._send_all(state, lock)
         async with self.sessions() as session:
             counts = await outbox.counts(session, broadcast_id)
-        summary = _summary(counts, self.clock() - started)
+        summary = _summary(counts, _elapsed(broadcast, self.now()))
         log.info(
             "broadcast %d finished: %d sent, %d blocked, %d invalid, %d failed in %.1f s",
             broadcast_id,
@@ -339,7 +326,7 @@ class Broadcaster:
             await outbox.finish(session, broadcast_id)
         return summary
 
-    async def _send_all(self, state: _Run, lock: outbox.SenderLock) -> None:
+    async def _send_all(self, state: _Run, lock: SenderLock) -> None:
         queue: asyncio.Queue[outbox.Claimed | None] = asyncio.Queue(maxsize=self.concurrency)
         try:
             async with asyncio.TaskGroup() as group:
@@ -350,9 +337,7 @@ class Broadcaster:
         except ExceptionGroup as errors:
             raise errors.exceptions[0] from None
 
-    async def _pump(
-        self, state: _Run, queue: asyncio.Queue[outbox.Claimed | None], lock: outbox.SenderLock
-    ) -> None:
+    async def _pump(self, state: _Run, queue: asyncio.Queue[outbox.Claimed | None], lock: SenderLock) -> None:
         """Claims due rows into the queue until nothing is pending; sleeps until retries are due."""
         checked = self.clock()
         cursor = 0  # the highest id claimed: rows are claimed in id order
@@ -395,62 +380,51 @@ class Broadcaster:
         queue.task_done()
 
     async def _deliver(self, state: _Run, row: outbox.Claimed) -> None:
-        text, markup = await self._message(state, row.locale)
+        transport = self.transports.get(row.channel)
+        if transport is None:
+            state.failures[f"no transport for the channel {row.channel}"] += 1
+            await self._close(state, row, "failed", row.attempts + 1)
+            return
+        reply = await self._message(state, row.locale)
         while True:
             await self.pacer.acquire(row.chat_id)
             try:
-                await self._send(row.chat_id, text, markup)
-            except TelegramRetryAfter as exc:
-                self._flood(exc.retry_after)
+                await transport.send(row.chat_id, reply, paid=self.paid)
+            except RetryAfter as exc:
+                self._flood(exc.seconds)
                 continue
-            except TelegramForbiddenError:
+            except Blocked:
                 outcome = "blocked"
-            except TelegramBadRequest as exc:
-                gone = any(reason in exc.message.lower() for reason in _CHAT_GONE)
-                outcome = "invalid" if gone else "failed"
-                if not gone:
-                    state.failures[_reason(exc)] += 1
-            except TelegramUnauthorizedError:
+            except ChatGone:
+                outcome = "invalid"
+            except Unauthorized:
                 async with self._db() as session:
                     await outbox.mark(session, row.delivery_id, "pending", attempts=row.attempts)
-                log.error("the bot token was refused; broadcast %d stopped", state.broadcast.id)
+                log.error("the channel refused our credentials; broadcast %d stopped", state.broadcast.id)
                 raise
-            except TelegramEntityTooLarge as exc:
-                outcome = "failed"
-                state.failures[_reason(exc)] += 1
-            except _TRANSIENT as exc:
+            except Transient as exc:
                 await self._retry_later(state, row, exc)
                 return
-            except TelegramAPIError as exc:
+            except (Rejected, DeliveryError) as exc:
                 outcome = "failed"
-                state.failures[_reason(exc)] += 1
+                state.failures[exc.reason[:120]] += 1
             else:
                 outcome = "sent"
+            finally:
+                self.pacer.done(row.chat_id)
             break
-        self._failing_in_a_row = self._outage_streak = 0  # Telegram answered
+        self._failing_in_a_row = self._outage_streak = 0  # the channel answered
         await self._close(state, row, outcome, row.attempts + 1)
 
-    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        try:
-            await self.bot.send_message(
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                allow_paid_broadcast=True if self.paid else None,
-            )
-        finally:
-            self.pacer.done(chat_id)
-
-    async def _message(self, state: _Run, locale: str) -> Message:
+    async def _message(self, state: _Run, locale: str) -> Reply:
         if locale not in state.messages:
             state.messages[locale] = await self.compose(state.broadcast, locale)
         return state.messages[locale]
 
-    def _flood(self, retry_after: int) -> None:
+    def _flood(self, retry_after: float) -> None:
         self.flood_waits += 1
         self.pacer.pause(retry_after)
-        log.warning("flood control (429): all sending paused for %d s", retry_after)
+        log.warning("flood control (429): all sending paused for %g s", retry_after)
 
     async def _retry_later(self, state: _Run, row: outbox.Claimed, exc: BaseException) -> None:
         """Back off this delivery; if nothing at all gets through, pause all sending as well.
@@ -472,7 +446,7 @@ class Broadcaster:
                 "no message got through (%s); all sending paused for %.1f s", type(exc).__name__, pause
             )
         if attempts >= self.max_attempts:
-            state.failures[_reason(exc)] += 1
+            state.failures[getattr(exc, "reason", type(exc).__name__)] += 1
             await self._close(state, row, "failed", attempts)
             return
         delay = min(self.max_backoff, self.backoff * 2 ** (attempts - 1))
@@ -491,10 +465,12 @@ class Broadcaster:
         async with self._db() as session:
             sent_at = self.now() if outcome == "sent" else None
             await outbox.mark(session, row.delivery_id, outcome, attempts=attempts, sent_at=sent_at)
-            if outcome in ("blocked", "invalid"):
+            if outcome in ("blocked", "invalid") and row.subscriber_id is not None:
                 await outbox.deactivate(session, row.subscriber_id, outcome)
         state.counts["pending"] = max(0, state.counts["pending"] - 1)
         state.counts[outcome] += 1
+        if self.progress is not None:
+            self.progress(state.done, state.total)
         await self._maybe_report(state)
 
     @contextlib.asynccontextmanager
@@ -585,17 +561,20 @@ class Broadcaster:
     ) -> int | None:
         """Send (or edit) a message to the staff member; returns its id, None if it could not be sent."""
         chat_id = state.broadcast.started_by
+        transport = self.transports.get(STAFF_CHANNEL)
         assert chat_id is not None
+        if transport is None:
+            return None
         await self.pacer.acquire(chat_id)
         try:
             if edit is not None:
-                await self.bot.edit_message_text(text=text, chat_id=chat_id, message_id=edit)
+                await transport.edit(chat_id, edit, text)
                 return edit
-            return (await self.bot.send_message(chat_id, text)).message_id
-        except TelegramRetryAfter as exc:
-            self._flood(exc.retry_after)
-        except _REPORT_ERRORS as exc:
-            log.warning("could not report broadcast progress to staff (%s)", type(exc).__name__)
+            return await transport.send(chat_id, Reply(text))
+        except RetryAfter as exc:
+            self._flood(exc.seconds)
+        except DeliveryError as exc:
+            log.warning("could not report broadcast progress to staff (%s)", exc.reason)
         finally:
             self.pacer.done(chat_id)
         return None if retry or edit is None else edit
@@ -605,11 +584,11 @@ def _summary(counts: dict[str, int], elapsed: float) -> Summary:
     return Summary(counts["sent"], counts["blocked"], counts["invalid"], counts["failed"], elapsed)
 
 
-def _reason(exc: BaseException) -> str:
-    """A failure reason for the log: the error class and Telegram's description, which names no chat."""
-    if isinstance(exc, TelegramAPIError) and not isinstance(exc, TelegramRetryAfter | TelegramNetworkError):
-        return f"{type(exc).__name__}: {exc.message}"[:120]
-    return type(exc).__name__
+def _elapsed(broadcast: Broadcast, end: datetime | None) -> float:
+    """Seconds from the broadcast's first start to `end`: a resumed broadcast counts its whole time."""
+    if broadcast.started_at is None or end is None:
+        return 0.0
+    return max(0.0, (end - broadcast.started_at).total_seconds())
 
 
 def _duration(t: Translator, seconds: float) -> str:
@@ -621,49 +600,3 @@ def _duration(t: Translator, seconds: float) -> str:
         return t._("{minutes} min {seconds} s", minutes=minutes, seconds=f"{rest:02d}")
     hours, minutes = divmod(minutes, 60)
     return t._("{hours} h {minutes} min", hours=hours, minutes=f"{minutes:02d}")
-
-
-class BroadcastWorker:
-    """Sends every unfinished broadcast in the bot's background: at start-up (a resume after a crash),
-    when poked (staff just started one) and every `interval` seconds (one queued from the CLI)."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        compose: Composer,
-        *,
-        rate: float | None = None,
-        paid: bool = False,
-        interval: float = 30.0,
-    ) -> None:
-        self.sessions, self.compose, self.rate, self.paid = sessions, compose, rate, paid
-        self.interval = interval
-        self._wake = asyncio.Event()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    async def forever(self, bot: Bot) -> None:
-        # Its own Bot and connection pool, without the replying bot's request middlewares: a 429
-        # must reach the Broadcaster, which pauses all sending.
-        api = bot.session.api
-        own = Bot(bot.token, session=AiohttpSession(api=api), default=bot.default)
-        try:
-            await self._loop(own)
-        finally:
-            await own.session.close()
-
-    async def _loop(self, bot: Bot) -> None:
-        broadcaster = Broadcaster(bot, self.sessions, self.compose, rate=self.rate, paid=self.paid)
-        while True:
-            self._wake.clear()
-            try:
-                finished = await broadcaster.run_pending()
-                if finished:
-                    log.info("broadcasts finished", extra={"count": len(finished)})
-            except SenderLockLost:
-                log.warning("sender lock lost; trying again")
-            except Exception:
-                log.exception("broadcast round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)

@@ -1,4 +1,9 @@
-"""One turn of a person's conversation: load state, run the engine, persist, in one transaction."""
+"""One turn of a person's conversation: load state, run the engine, persist, in one transaction.
+
+The turn owns its unit of work: it opens the session, takes the person's lock (PostgreSQL orders one
+person's turns across replicas; storage/dialect.py), skips an update it has applied before (the shell's
+update key, recorded in the same transaction), and commits.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
 from dialogs.messages import Forgotten, Input, Outcome, SetLocale
+from storage import processed
 from storage.conversations import ConversationRepository, StaleState
+from storage.dialect import lock_person
 from storage.pseudonym import pseudonym
 
 log = logging.getLogger(__name__)
@@ -38,17 +45,14 @@ class Conversations:
     def person(self, channel: str, user_id: str | int) -> str:
         return pseudonym(self.key, channel, user_id)
 
-    async def handle(
-        self, person: str, inp: Input, locale: str, session: AsyncSession | None = None
-    ) -> Outcome:
-        """`locale` is used only while the person has no stored state (before consent)."""
-        if session is None:
-            async with self.sessions() as own:
-                return await self.handle(person, inp, locale, own)
+    async def handle(self, person: str, inp: Input, locale: str, update: str | None = None) -> Outcome:
+        """`locale` is used only while the person has no stored state (before consent). `update` is the
+        shell's key for the update (e.g. "telegram:123"): an update seen before is not applied again;
+        the person gets the current view instead."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with session.begin():
-                    return await self._attempt(session, person, inp, locale)
+                async with self.sessions() as session, session.begin():
+                    return await self._attempt(session, person, inp, locale, update)
             except (StaleState, IntegrityError):
                 # A concurrent update for the same person won; rerun on the fresh state, where
                 # a repeated button press is recognised as stale and stores nothing twice.
@@ -56,10 +60,18 @@ class Conversations:
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise RuntimeError("could not apply the update after repeated concurrent changes")
 
-    async def _attempt(self, session: AsyncSession, person: str, inp: Input, locale: str) -> Outcome:
+    async def _attempt(
+        self, session: AsyncSession, person: str, inp: Input, locale: str, update: str | None
+    ) -> Outcome:
+        await lock_person(session, person)
         repo = ConversationRepository(session)
         stored = await repo.load(person)
         state = stored.state if stored else None
+        if update is not None and stored is not None and await processed.seen(session, update):
+            log.info("redelivered update shown again, not applied")
+            return Outcome(
+                stored.state, tuple(self.engine.view(stored.state, self.translators(stored.state.locale)))
+            )
         if isinstance(inp, SetLocale):
             locale = inp.locale
         elif state is not None:
@@ -72,13 +84,12 @@ class Conversations:
                 return outcome  # nothing changed (a stale tap, a help text): no write, no conflict
             await repo.apply(person, outcome.events)
             await repo.save(person, outcome.state, stored.version if stored else None)
+            if update is not None:
+                await processed.record(session, update)
         return outcome
 
-    async def locale_of(self, person: str, session: AsyncSession | None = None) -> str | None:
+    async def locale_of(self, person: str) -> str | None:
         """The language a consenting person chose; None for people without stored state."""
-        if session is None:
-            async with self.sessions() as own:
-                return await self.locale_of(person, own)
-        async with session.begin():
+        async with self.sessions() as session, session.begin():
             stored = await ConversationRepository(session).load(person)
         return stored.state.locale if stored else None

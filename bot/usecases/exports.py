@@ -1,0 +1,146 @@
+"""Running an export: anonymise, write the file, and record it in the audit log, in one transaction.
+
+Scrubbing free texts and writing XLSX are slow and synchronous, so an export runs in a worker thread
+with an event loop and a database engine of its own, never on the loop that answers people. A staff
+member's export from the messenger is a background job: the file arrives through the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogs.definitions import Catalogue
+from dialogs.i18n import Translator
+from dialogs.messages import Reply
+from storage import audit, outbox
+from storage.db import create_engine, session_factory
+from storage.export import ExportStats, FieldExport
+from storage.export_formats import FORMATS, WRITERS
+from storage.outbox import Direct
+
+if TYPE_CHECKING:
+    from storage.scrubbing import Scrubber
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _scrubber() -> Scrubber:
+    # Imported and built on first use: Presidio loads spaCy's code (about a second), and only
+    # exports and reviews need it, not every start of the chat or the bot.
+    from storage.scrubbing import Scrubber
+
+    return Scrubber()
+
+
+def scrub(text: str) -> str:
+    return _scrubber().scrub(text).text
+
+
+async def export_field(
+    sessions: async_sessionmaker[AsyncSession],
+    catalogue: Catalogue,
+    field_id: str,
+    fmt: str,
+    path: Path,
+    k: int,
+    actor: str,
+) -> ExportStats:
+    """Write the export to `path` on the caller's loop (the command line has nothing else to do)."""
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(WRITERS)}")
+    async with sessions() as session, session.begin():
+        export = FieldExport(session, catalogue, field_id, k=k, scrub=scrub)
+        stats = await WRITERS[fmt](export, path)
+        await audit.record(session, actor, field_id, fmt, stats.respondents)
+    return stats
+
+
+def export_in_thread(
+    database_url: str, catalogue: Catalogue, field_id: str, fmt: str, path: Path, k: int, actor: str
+) -> ExportStats:
+    """`export_field` on an event loop and a database engine of its own (call it in a worker thread)."""
+
+    async def run() -> ExportStats:
+        engine = create_engine(database_url)
+        try:
+            return await export_field(session_factory(engine), catalogue, field_id, fmt, path, k, actor)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+class Exports:
+    """Exports staff ask for in the messenger: made in the background, delivered by the outbox."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        database_url: str,
+        catalogue: Catalogue,
+        k: int,
+        poke: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.sessions = sessions
+        self.database_url = database_url
+        self.catalogue = catalogue
+        self.k = k
+        self.poke = poke
+        self._jobs: set[asyncio.Task[None]] = set()
+
+    def usage(self, fields: tuple[str, ...], t: Translator) -> Reply:
+        return Reply(
+            t._(
+                "So exportieren Sie: /export FELD FORMAT\nFelder: {fields}\nFormate: {formats}",
+                fields=", ".join(fields),
+                formats=", ".join(FORMATS),
+            )
+        )
+
+    def request(self, field_id: str, fmt: str, recipient: Direct, actor: str, t: Translator) -> Reply:
+        """Start the export in the background; the file follows through the outbox."""
+        job = asyncio.create_task(self._run(field_id, fmt, recipient, actor, t))
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+        return Reply(t._("Der Export wird erstellt …"))
+
+    async def wait(self) -> None:
+        """Wait for the exports under way (tests, shutdown)."""
+        while self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
+
+    async def _run(self, field_id: str, fmt: str, recipient: Direct, actor: str, t: Translator) -> None:
+        try:
+            with tempfile.TemporaryDirectory(prefix="mitsprache-export-") as folder:
+                path = Path(folder) / f"mitsprache-{field_id}.{fmt}"
+                stats = await asyncio.to_thread(
+                    export_in_thread, self.database_url, self.catalogue, field_id, fmt, path, self.k, actor
+                )
+                content = path.read_bytes()
+            caption = t._(
+                "{field}: {rows} Befragte, {held} Freitexte zurückgehalten.",
+                field=field_id,
+                rows=stats.respondents,
+                held=stats.held_back_texts,
+            )
+            async with self.sessions() as session, session.begin():
+                await outbox.queue_personal(
+                    session, "export", direct=[recipient], text={recipient.locale: caption},
+                    attachment=(path.name, content),
+                )  # fmt: skip
+            log.info("export queued", extra={"field": field_id, "format": fmt, "rows": stats.respondents})
+        except Exception:
+            log.exception("export failed")
+            sorry = t._("Der Export ist fehlgeschlagen. Bitte versuchen Sie es später noch einmal.")
+            async with self.sessions() as session, session.begin():
+                await outbox.queue_personal(session, "message", direct=[recipient], text={"de": sorry})
+        self.poke()

@@ -1,0 +1,166 @@
+"""Everything that differs between SQLite and PostgreSQL, in one place: INSERT ... ON CONFLICT (the two
+dialects spell it in different modules), the per-person turn lock, and the sender lock.
+
+PostgreSQL coordinates replicas with advisory locks; SQLite has one writer at a time by nature, and a
+file lock next to the database file stands in for the sender's advisory lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """`insert` of the session's dialect, whose statements know ON CONFLICT."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    values: dict[str, Any],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert a row, or update `update` columns of the row that has the same `conflict` columns."""
+    stmt = dialect_insert(session)(model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={column: stmt.excluded[column] for column in update},
+    )
+    await session.execute(stmt)
+
+
+def single_writer(session: AsyncSession) -> bool:
+    """Whether the database takes one writer at a time (SQLite), so writes are best queued in-process."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Turns are ordered per person across replicas.
+# ---------------------------------------------------------------------------------------------------------
+
+_PG_LOCK_XACT = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def person_lock_key(person: str) -> int:
+    """A signed 64-bit advisory-lock key for a pseudonym."""
+    digest = hashlib.blake2b(person.encode(), digest_size=8, person=b"mits-turn").digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_person(session: AsyncSession, person: str) -> None:
+    """Call first in a turn's transaction: the next turn of the same person waits until this one ends.
+
+    PostgreSQL: `pg_advisory_xact_lock`, released at commit or rollback, across every replica. SQLite:
+    nothing to take. One process serves an SQLite file; it orders each person's turns in memory, and
+    the state's version check (StaleState) catches a second process.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_PG_LOCK_XACT, {"key": person_lock_key(person)})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Who may send: one sender per database, across processes and replicas.
+# ---------------------------------------------------------------------------------------------------------
+
+# pg_advisory_lock key: "MitsBRC1" in ASCII (any bigint that no other code uses).
+ADVISORY_LOCK_KEY = 0x4D69_7473_4252_4331
+_PG_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
+_PG_UNLOCK = text("SELECT pg_advisory_unlock(:key)")
+# A bigint key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
+_PG_HOLDS = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = :key)"
+)
+
+
+class SenderLock:
+    """At most one sending loop per database at a time, across processes and replicas.
+
+    PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) held on a dedicated connection
+    for the loop's lifetime; it is released when the connection closes, also when the process is killed.
+    SQLite: an exclusive `flock` on a file next to the database file (the same holds: the kernel releases
+    it with the process). An in-memory SQLite database has a single process by nature.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
+        self._file: IO[bytes] | None = None
+        self.held = False
+
+    async def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if self.held:
+            return True
+        session = self._sessions()
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            try:
+                connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                got = bool(await connection.scalar(_PG_TRY_LOCK, {"key": ADVISORY_LOCK_KEY}))
+            except BaseException:
+                await session.close()
+                raise
+            if not got:
+                await session.close()
+                return False
+            self._session, self._connection = session, connection
+        else:
+            database = session.get_bind().engine.url.database
+            await session.close()
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self._file = _lock_file(Path(f"{database}.broadcast-lock"))
+                if self._file is None:
+                    return False
+        self.held = True
+        return True
+
+    async def alive(self) -> bool:
+        """Whether the lock is still held (a PostgreSQL connection that broke has lost it)."""
+        if not self.held:
+            return False
+        if self._connection is None:
+            return True
+        try:
+            held = await self._connection.scalar(_PG_HOLDS, {"key": ADVISORY_LOCK_KEY})
+        except Exception:
+            return False
+        return bool(held)
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.execute(_PG_UNLOCK, {"key": ADVISORY_LOCK_KEY})
+        if self._session is not None:
+            with contextlib.suppress(Exception):
+                await self._session.close()
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+        self._session, self._connection, self._file = None, None, None
+        self.held = False
+
+
+def _lock_file(path: Path) -> IO[bytes] | None:
+    """The open file with an exclusive flock on it, or None if another process holds that lock."""
+    handle = path.open("a+b")  # kept open while the lock is held
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
