@@ -31,7 +31,7 @@ def ask(t: Translator) -> Reply:
     return Reply(
         t._(
             "Einladungen zu Veranstaltungen sind eine eigene Zustimmung. Dafür speichern wir Ihre "
-            "Telegram-Chat-Nummer, Ihre Sprache und die Bezirke und Themen, die Sie wählen. "
+            "Chat-Nummer, Ihre Sprache und die Bezirke und Themen, die Sie wählen. "
             "Mit /unsubscribe beenden Sie das jederzeit, mit /delete löschen Sie alles.\n\n"
             "Möchten Sie Einladungen bekommen?"
         ),

@@ -35,7 +35,6 @@ def consent_request(t: Translator) -> Reply:
             "Bevor es losgeht: Wir speichern Ihre Antworten, Ihre Sprache und wo Sie im Fragebogen "
             "sind. Wir speichern sie unter einem Pseudonym, nie mit Ihrem Namen. Wozu: Die "
             "Arbeitsgruppen des Berliner Senats lesen die Antworten, aber nur anonym.\n\n"
-            "Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.\n\n"
             "Mit /mydata sehen Sie Ihre Daten, mit /delete löschen Sie jederzeit alles.\n\n"
             "Sind Sie einverstanden?"
         ),
@@ -44,6 +43,7 @@ def consent_request(t: Translator) -> Reply:
             (Button(t._("Mehr erfahren"), "more"),),
             (Button(t._("Nein"), "decline"),),
         ),
+        topic="consent",
     )
 
 
@@ -59,10 +59,10 @@ def privacy_details(t: Translator, consented: bool = False) -> Reply:
             "Wozu: Die Arbeitsgruppen des Berliner Senats zu den neun Handlungsfeldern lesen die Antworten. "
             "Sie bekommen sie anonym: ohne Pseudonym, und seltene Kombinationen werden ausgeblendet. "
             "Telefonnummern und Adressen in Ihren Texten werden vorher entfernt.\n\n"
-            "Wichtig: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.\n\n"
             "Ihre Rechte: Sie können Ihre Daten jederzeit ansehen und alles löschen."
         ),
         buttons,
+        topic="privacy",
     )
 
 

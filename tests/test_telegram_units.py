@@ -96,3 +96,21 @@ async def test_throttle_drops_a_flood_and_warns_once() -> None:
     assert await throttle(handler, object(), {"event_from_user": user}) == "handled"  # type: ignore[arg-type]
     other = User(id=2, is_bot=False, first_name="B")
     assert await throttle(handler, object(), {"event_from_user": other}) == "handled"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("locale", ["de", "ar", "uk", "fa"])
+def test_core_texts_name_no_channel_and_telegram_adds_its_notice(locale: str) -> None:
+    from bot.locales import translator
+    from bot.telegram.render import with_channel_notice
+    from dialogs import subscription, views
+
+    t = translator(locale)
+    core = [views.consent_request(t), views.privacy_details(t, consented=True), subscription.ask(t)]
+    assert not any("Telegram" in reply.text for reply in core)
+    consent = with_channel_notice(core[0], t)
+    paragraphs = consent.text.split("\n\n")
+    notice = t._("Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.")
+    assert paragraphs[-2] == notice and "Telegram" in notice
+    assert paragraphs[-1] == core[0].text.split("\n\n")[-1]  # the question stays last
+    assert consent.buttons == core[0].buttons
+    assert with_channel_notice(core[2], t) == core[2]  # other texts stay as they are

@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.locales import translator
 from bot.telegram import render
 from bot.telegram.buttons import Pressed
 from bot.telegram.callbacks import ButtonData
@@ -23,7 +24,9 @@ async def show(bot: Bot, chat_id: int, outcome: Outcome, locale: str, pressed: M
     """Render a turn's replies; before consent the buttons carry the chosen language."""
     seq = outcome.state.seq if outcome.state is not None else 0
     button_locale = "" if outcome.state is not None else locale
-    await render.send(bot, chat_id, outcome.replies, seq=seq, locale=button_locale, pressed=pressed)
+    t = translator(outcome.state.locale if outcome.state is not None else locale)
+    replies = [render.with_channel_notice(reply, t) for reply in outcome.replies]
+    await render.send(bot, chat_id, replies, seq=seq, locale=button_locale, pressed=pressed)
 
 
 def make_router(conversations: Conversations, locales: Collection[str]) -> Router:

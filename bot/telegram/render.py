@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.telegram import callbacks
+from dialogs.i18n import Translator
 from dialogs.messages import Reply
 
 MAX_TEXT = 4096
@@ -45,6 +47,24 @@ def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
     if current or not parts:
         parts.append(current or "…")
     return parts
+
+
+def channel_notices(t: Translator) -> dict[str, str]:
+    """Telegram's own words, added to the core's consent and privacy texts, which name no channel."""
+    return {
+        "consent": t._("Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt."),
+        "privacy": t._("Wichtig: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt."),
+    }
+
+
+def with_channel_notice(reply: Reply, t: Translator) -> Reply:
+    """The notice goes before the text's last paragraph (the question, or the person's rights)."""
+    notice = channel_notices(t).get(reply.topic)
+    if notice is None:
+        return reply
+    head, _, last = reply.text.rpartition("\n\n")
+    text = f"{head}\n\n{notice}\n\n{last}" if head else f"{notice}\n\n{last}"
+    return replace(reply, text=text)
 
 
 async def deliver(
