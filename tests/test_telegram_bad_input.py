@@ -4,13 +4,15 @@ apology, or the log as "update failed"."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.locales import translator
 from storage.db import session_factory
@@ -182,5 +184,55 @@ async def test_webhook_secret_check_and_access_log(
         logged = " ".join(r.getMessage() for r in caplog.records)
         assert "/telegram/" in logged  # the access log is there
         assert secret[:24] not in logged and secret not in logged
+    finally:
+        await bot.stop()
+
+
+@contextlib.asynccontextmanager
+async def database_held(db_url: str) -> AsyncIterator[None]:
+    """Another process holds the database: SQLite's write lock, or PostgreSQL's lock on the states."""
+    if db_url.startswith("sqlite"):
+        holder = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(text("LOCK TABLE conversation_states IN ACCESS EXCLUSIVE MODE"))
+            yield
+            await holder.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def test_while_the_database_is_held_people_hear_so_and_no_tap_is_dropped(
+    fake: FakeTelegram, db: AsyncEngine, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = BotUnderTest(fake, db, throttle_rate=2, throttle_burst=8)  # the default throttle
+    await bot.start_polling()
+    try:
+        user = 9901
+        await consent(fake, user)
+        before = len(fake.messages(user))
+        outage = DE._("Gerade gibt es eine technische Störung.")
+        async with database_held(db_url):
+            for words in ("/fields", "/help", "/fields", "/help"):  # tapping on while nothing comes back
+                fake.send_text(user, words)
+            # The first tap hears within a few seconds that something is wrong.
+            await fake.wait_for(lambda: any(outage in t for t in texts(fake, user)[before:]), timeout=20)
+        await fake.wait_for(lambda: len(texts(fake, user)) >= before + 4, timeout=30)
+        await settle(fake)
+        answered = texts(fake, user)[before:]
+        # Every tap got an answer (the outage message or the real one), none was throttled away.
+        real = sum("Handlungsfelder" in t or "Hilfe" in t for t in answered)
+        assert sum(outage in t for t in answered) + real >= 4
+        assert not any(DE._("Bitte etwas langsamer. Ich antworte gleich wieder.") in t for t in answered)
+        await say(fake, user, "/fields")  # and afterwards all is well again
+        assert "Handlungsfelder" in texts(fake, user)[-1]
     finally:
         await bot.stop()
