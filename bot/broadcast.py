@@ -217,6 +217,7 @@ class Broadcaster:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         now: Callable[[], datetime] = utcnow,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """`rate` defaults to 25/s (1000/s with `paid`). `concurrency` is how many messages may be in
         flight at once (default: enough for about 125 ms per request at `rate`); it is also the most
@@ -241,6 +242,7 @@ class Broadcaster:
         self.clock = clock
         self.sleep = sleep
         self.now = now
+        self.progress = progress  # (done, total) at the start of a run and after each closed delivery
         self.pacer = Pacer(self.rate, per_chat_interval, clock, sleep, catch_up)
         self.t: Translator = translator(SOURCE_LOCALE)
         self.flood_waits = 0  # 429 answers, over the instance's lifetime
@@ -303,6 +305,8 @@ class Broadcaster:
             await session.commit()
             await session.refresh(broadcast)  # loaded, whatever the sessionmaker's expire_on_commit
         state = _Run(broadcast, counts, started, resumed or requeued > 0, last_report=started)
+        if self.progress:
+            self.progress(state.done, state.total)
         if requeued:
             log.warning(
                 "broadcast %d: %d deliveries were left in flight by a stopped sender; sending them again",
@@ -495,6 +499,8 @@ class Broadcaster:
                 await outbox.deactivate(session, row.subscriber_id, outcome)
         state.counts["pending"] = max(0, state.counts["pending"] - 1)
         state.counts[outcome] += 1
+        if self.progress:
+            self.progress(state.done, state.total)
         await self._maybe_report(state)
 
     @contextlib.asynccontextmanager
