@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.cli.progress import ProgressBar
 from storage import events
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def _bot(rt: Runtime) -> Bot:
 
 
 async def send(rt: Runtime, broadcast_id: int, *, paid: bool = False) -> int:
-    """Send what is left of a queued broadcast and print the summary.
+    """Send what is left of a queued broadcast, with a progress display, and print the summary.
 
     `paid` (the --paid option) sends with allow_paid_broadcast at up to 1000/s; otherwise the
     configured MITSPRACHE_BROADCAST_RATE and MITSPRACHE_ALLOW_PAID_BROADCAST apply.
@@ -33,6 +34,7 @@ async def send(rt: Runtime, broadcast_id: int, *, paid: bool = False) -> int:
     from bot.invite import composer
 
     bot = _bot(rt)
+    progress = ProgressBar(f"broadcast {broadcast_id}")
     try:
         broadcaster = Broadcaster(
             bot,
@@ -40,9 +42,11 @@ async def send(rt: Runtime, broadcast_id: int, *, paid: bool = False) -> int:
             composer(rt.sessions),
             rate=None if paid else rt.settings.broadcast_rate,
             paid=paid or rt.settings.allow_paid_broadcast,
+            progress=progress,
         )
         summary = await broadcaster.run(broadcast_id)
     finally:
+        progress.close()
         await bot.session.close()
     print(
         f"broadcast {broadcast_id}: sent {summary.sent}, blocked {summary.blocked}, "
