@@ -43,7 +43,7 @@ def register(sub: Subparsers) -> None:
         "--again", action="store_true", help="also invite people who were already invited to this event"
     )
     cast.set_defaults(handler=invite)
-    actions = cast.add_subparsers(dest="broadcast_command", metavar="ACTION")
+    actions = cast.add_subparsers(dest="broadcast_command", metavar="ACTION", prog="mitsprache broadcast")
     status_ = actions.add_parser("status", help="the newest 5 broadcasts, or one, and how far they are")
     status_.add_argument("id", nargs="?", type=int, metavar="ID")
     status_.set_defaults(handler=in_loop(status))
