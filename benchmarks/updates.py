@@ -68,7 +68,7 @@ from bot import catalogs
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import app as telegram_app
-from bot.telegram.callbacks import Act, PickLanguage
+from bot.telegram import callbacks
 from bot.usecases.turns import Conversations
 from dialogs.definitions import load_catalogue
 from dialogs.engine import Engine
@@ -201,7 +201,7 @@ def _refused(description: str) -> tuple[int, dict[str, Any]]:
 
 
 def _visible(params: dict[str, Any]) -> str:
-    """What the person sees: the bot escapes its HTML and uses no tags."""
+    """What the person sees: plain text (an HTML parse mode would need unescaping)."""
     raw = str(params.get("text", ""))
     return html.unescape(raw) if params.get("parse_mode") == "HTML" else raw
 
@@ -269,13 +269,8 @@ def mount(update: Update, bot: Bot) -> Update:
 
 def action(button: dict[str, Any]) -> tuple[str, str]:
     """(action, argument) of a button: an engine action, or "lang" and a language code."""
-    data = str(button.get("callback_data", ""))
-    if data.startswith("a:"):
-        act = Act.unpack(data)
-        return act.a, act.v
-    if data.startswith("lang:"):
-        return "lang", PickLanguage.unpack(data).code
-    return "", ""
+    parsed = callbacks.parse(str(button.get("callback_data", "")), catalogs.shipped_locales())
+    return (parsed.action, parsed.arg) if parsed is not None else ("", "")
 
 
 class WalkError(RuntimeError):

@@ -30,7 +30,7 @@ from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
 from bot.telegram.commands import register_commands, register_staff_commands
-from bot.telegram.middlewares import OneAtATimePerPerson, PersonAndLanguage, PrivateChatsOnly, Throttle
+from bot.telegram.middlewares import Language, OneAtATimePerPerson, Person, PrivateChatsOnly, Throttle
 from bot.telegram.transport import CHANNEL, TelegramTransport
 from bot.usecases.exports import Exports
 from bot.usecases.invitations import Invitations
@@ -114,15 +114,19 @@ def build_dispatcher(
     # Throttled on arrival, before waiting for the person's earlier updates (see Throttle).
     dp.update.outer_middleware(Throttle(settings.throttle_rate, settings.throttle_burst, warn))
     dp.update.outer_middleware(OneAtATimePerPerson())
-    dp.update.outer_middleware(PersonAndLanguage(conversations, locales, settings.default_locale, translator))
+    dp.update.outer_middleware(Person(conversations, locales, settings.default_locale, translator))
     roles = settings.staff_roles
-    dp.include_routers(
-        errors.make_router(invites),
+    with_language = [
         language.make_router(conversations, locales),
         staff.make_router(conversations, exports, catalogue, roles),
         staff_events.make_router(conversations, desk, roles, locales),
         invitations.make_router(invites, locales),
-        conversation.make_router(conversations, locales),
+    ]
+    for router in with_language:  # the questionnaire's own router needs no extra read: the turn has it
+        router.message.middleware(Language(conversations, translator))
+        router.callback_query.middleware(Language(conversations, translator))
+    dp.include_routers(
+        errors.make_router(invites), *with_language, conversation.make_router(conversations, locales)
     )
 
     background: list[asyncio.Task[None]] = []

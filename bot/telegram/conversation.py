@@ -13,7 +13,6 @@ from bot.telegram import render
 from bot.telegram.buttons import Pressed
 from bot.telegram.callbacks import ButtonData
 from bot.usecases.turns import Conversations
-from dialogs.i18n import Translator
 from dialogs.messages import QUESTIONNAIRE_ACTIONS, Input, Outcome, Press, Text, Unsupported
 from dialogs.messages import Command as EngineCommand
 
@@ -32,44 +31,48 @@ async def show(bot: Bot, chat_id: int, outcome: Outcome, locale: str, pressed: M
 def make_router(conversations: Conversations, locales: Collection[str]) -> Router:
     router = Router(name="conversation")
 
+    # `locale` here is the one the phone suggests: the turn uses the stored one once there is one.
     async def run(message: Message, bot: Bot, person: str, locale: str, update_key: str, inp: Input) -> None:
         outcome = await conversations.handle(person, inp, locale, update_key)
         await show(bot, message.chat.id, outcome, locale)
 
     @router.message(Command(*ENGINE_COMMANDS))
-    async def command(message: Message, command: CommandObject, bot: Bot, person: str, locale: str,
-                      update_key: str) -> None:  # fmt: skip
-        await run(message, bot, person, locale, update_key, EngineCommand(command.command.lower()))
+    async def command(message: Message, command: CommandObject, bot: Bot, person: str,
+                      suggested_locale: str, update_key: str) -> None:  # fmt: skip
+        inp = EngineCommand(command.command.lower())
+        await run(message, bot, person, suggested_locale, update_key, inp)
 
     @router.message(F.text.startswith("/"))
-    async def unknown_command(message: Message, bot: Bot, person: str, locale: str,
+    async def unknown_command(message: Message, bot: Bot, person: str, suggested_locale: str,
                               update_key: str) -> None:  # fmt: skip
         name = (message.text or "/").split()[0][1:].split("@")[0].lower()
-        await run(message, bot, person, locale, update_key, EngineCommand(name or "?"))
+        await run(message, bot, person, suggested_locale, update_key, EngineCommand(name or "?"))
 
     @router.message(F.text)
-    async def text(message: Message, bot: Bot, person: str, locale: str, update_key: str) -> None:
-        await run(message, bot, person, locale, update_key, Text(message.text or ""))
+    async def text(message: Message, bot: Bot, person: str, suggested_locale: str, update_key: str) -> None:
+        await run(message, bot, person, suggested_locale, update_key, Text(message.text or ""))
 
     @router.message()
-    async def anything_else(message: Message, bot: Bot, person: str, locale: str,
+    async def anything_else(message: Message, bot: Bot, person: str, suggested_locale: str,
                             update_key: str) -> None:  # fmt: skip
-        await run(message, bot, person, locale, update_key, Unsupported(str(message.content_type)))
+        inp = Unsupported(str(message.content_type))
+        await run(message, bot, person, suggested_locale, update_key, inp)
 
     @router.callback_query(Pressed(QUESTIONNAIRE_ACTIONS, locales))
-    async def pressed(query: CallbackQuery, button: ButtonData, bot: Bot, person: str, locale: str,
-                      update_key: str) -> None:  # fmt: skip
+    async def pressed(query: CallbackQuery, button: ButtonData, bot: Bot, person: str,
+                      suggested_locale: str, update_key: str) -> None:  # fmt: skip
         await query.answer()
         # Before consent the button carries the chosen language; afterwards the database does.
-        locale = button.locale or locale
+        locale = button.locale or suggested_locale
         inp = Press(button.seq, button.action, button.arg)
         outcome = await conversations.handle(person, inp, locale, update_key)
         if isinstance(query.message, Message):
             await show(bot, query.message.chat.id, outcome, locale, pressed=query.message)
 
     @router.callback_query()
-    async def foreign_button(query: CallbackQuery, t: Translator) -> None:
+    async def foreign_button(query: CallbackQuery, person: str, suggested_locale: str) -> None:
         # Forged, stale or from an older version of the bot: nothing to do but say so.
+        t = translator(await conversations.locale_of(person) or suggested_locale)
         await query.answer(t._("Diese Schaltfläche ist nicht mehr aktuell."), show_alert=False)
 
     return router

@@ -123,9 +123,13 @@ class Throttle(BaseMiddleware):
             del self._buckets[uid]
 
 
-class PersonAndLanguage(BaseMiddleware):
-    """The person's pseudonym and language (the stored choice, else their Telegram app language), and the
-    update's key for idempotency. An update without a person (no `from`) has nobody to answer: ignored."""
+class Person(BaseMiddleware):
+    """Outer: the person's pseudonym, the language their Telegram app suggests, and the update's key
+    for idempotency. An update without a person (no `from`) has nobody to answer: ignored.
+
+    No database here: a turn reads the person's state (and language) anyway, in its own transaction.
+    Routers that need the stored language before calling a use case add `Language`.
+    """
 
     def __init__(
         self,
@@ -144,12 +148,24 @@ class PersonAndLanguage(BaseMiddleware):
         if user is None:
             log.info("update without a sender ignored")
             return None
-        person = self.conversations.person(CHANNEL, user.id)
-        stored = await self.conversations.locale_of(person)
         suggested = match_locale(user.language_code, self.shipped, self.default_locale)
-        locale = stored or suggested
-        data.update(person=person, locale=locale, suggested_locale=suggested, consented=bool(stored))
-        data["t"] = self.translators(locale)
+        data.update(person=self.conversations.person(CHANNEL, user.id), suggested_locale=suggested)
+        data["t"] = self.translators(suggested)  # until `Language` knows better
         if isinstance(event, Update):
             data["update_key"] = f"{CHANNEL}:{event.update_id}"
+        return await handler(event, data)
+
+
+class Language(BaseMiddleware):
+    """Inner, for the routers that need it: the language the person chose (read in a short transaction
+    of its own), else the suggested one; and whether they consented."""
+
+    def __init__(self, conversations: Conversations, translators: Callable[[str], Translator]) -> None:
+        self.conversations = conversations
+        self.translators = translators
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        stored = await self.conversations.locale_of(data["person"])
+        locale = stored or data["suggested_locale"]
+        data.update(locale=locale, consented=bool(stored), t=self.translators(locale))
         return await handler(event, data)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
-from dialogs.messages import Forgotten, Input, Outcome, SetLocale
+from dialogs.messages import Forgotten, Input, Outcome, Press, SetLocale
 from storage import processed
 from storage.conversations import ConversationRepository, StaleState
 from storage.dialect import lock_person
@@ -67,6 +67,9 @@ class Conversations:
         repo = ConversationRepository(session)
         stored = await repo.load(person)
         state = stored.state if stored else None
+        # A pressed button needs no record: it carries the state version it was drawn for, so one
+        # that arrives again is stale by itself. Text and commands are recorded.
+        update = None if isinstance(inp, Press) else update
         if update is not None and stored is not None and await processed.seen(session, update):
             log.info("redelivered update shown again, not applied")
             return Outcome(
