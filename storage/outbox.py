@@ -369,6 +369,11 @@ async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     return result
 
 
+def done_of(counts: dict[str, int]) -> int:
+    """How many deliveries of `counts` (see `counts`) are over, whatever their outcome."""
+    return sum(counts.get(status, 0) for status in DONE)
+
+
 async def recent(session: AsyncSession, limit: int = 5) -> list[Broadcast]:
     """The newest broadcasts, newest first."""
     rows = await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))

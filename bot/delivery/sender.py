@@ -27,15 +27,15 @@ import contextlib
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.compose import Composer
+from bot.delivery.pacing import Pacer
+from bot.delivery.reports import Run, StaffReports, Summary, elapsed, summary_of
 from bot.delivery.transport import (
     Blocked,
     ChatGone,
@@ -46,8 +46,6 @@ from bot.delivery.transport import (
     Transport,
     Unauthorized,
 )
-from bot.locales import translator
-from dialogs.i18n import SOURCE_LOCALE, Translator
 from dialogs.messages import Reply
 from storage import outbox
 from storage.dialect import SenderLock, single_writer
@@ -57,119 +55,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 25.0  # Telegram's Bot FAQ: about 30 messages a second for bulk notifications
 PAID_RATE = 1000.0  # with allow_paid_broadcast (paid in Stars)
-PROGRESS_STEP = 0.1  # progress after every 10 % (at most every progress_min_interval seconds)
 LOCK_CHECK_INTERVAL = 5.0  # seconds between checks that the sender lock is still held
 DB_SESSIONS = 3  # database sessions the workers use at once (the pool's default size is 5)
 CLAIM_BATCH = 10  # rows claimed at a time (at least `concurrency`)
-IN_FLIGHT_HOLD = 600.0  # a chat with a request under way waits for its answer (or this long)
 STAFF_CHANNEL = "telegram"  # where `Broadcast.started_by` (a staff chat) lives
 Progress = Callable[[int, int], None]  # (done, total), e.g. for a progress bar on the command line
 
 
-@dataclass(frozen=True)
-class Summary:
-    """Deliveries of the whole broadcast by outcome; `elapsed` is the seconds from its first start to
-    its end, across restarts."""
-
-    sent: int
-    blocked: int
-    invalid: int
-    failed: int
-    elapsed: float
-
-
 class SenderLockLost(RuntimeError):
     """The sender lock's database connection broke: another replica may take over, so stop sending."""
-
-
-class Pacer:
-    """A global rate, a global pause and one slot per chat interval.
-
-    The rate is a GCRA (virtual scheduling): one slot every 1/rate s. `catch_up` seconds of slots missed
-    while the sender was slow may be made up at once (a burst of at most catch_up * rate messages); 0
-    means strict spacing. After a pause nothing is made up.
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        per_chat_interval: float,
-        clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[Any]],
-        catch_up: float = 0.0,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.per_chat_interval = per_chat_interval
-        self.tolerance = max(0.0, catch_up)
-        self.clock = clock
-        self.sleep = sleep
-        self.tat = -math.inf  # the theoretical time of the next slot
-        self.paused_until = -math.inf
-        self._chat_ready: dict[int, float] = {}
-        self._acquired = 0
-
-    def pause(self, seconds: float) -> None:
-        """Nothing is sent for `seconds` from now (a 429's retry_after)."""
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-        self.tat = max(self.tat, self.paused_until + self.tolerance)
-
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` may go out, and book it."""
-        while True:
-            now = self.clock()
-            chat_ready = self._chat_ready.get(chat_id, -math.inf)
-            if chat_ready > now:  # re-checked at least every interval: `done` may move it earlier
-                await self.sleep(min(chat_ready - now, self.per_chat_interval))
-                continue
-            if self.paused_until > now:
-                await self.sleep(self.paused_until - now)
-                continue
-            slot = max(now, self.tat - self.tolerance)
-            self.tat = max(self.tat, slot) + self.interval
-            if slot > now:
-                await self.sleep(slot - now)
-                if self.paused_until > self.clock() or self._chat_ready.get(chat_id, -math.inf) > slot:
-                    continue  # a 429 (or another message to this chat) came while waiting
-            break
-        self._chat_ready[chat_id] = self.clock() + IN_FLIGHT_HOLD  # until `done`: one request at a time
-        self._acquired += 1
-        if self._acquired % 1024 == 0:  # forget chats whose interval has passed
-            now = self.clock()
-            self._chat_ready = {chat: t for chat, t in self._chat_ready.items() if t > now}
-
-    def done(self, chat_id: int) -> None:
-        """The request to `chat_id` was answered: the next one may follow `per_chat_interval` later.
-
-        Counting from the answer rather than from the request keeps the gap at Telegram at least
-        that long, however long the requests took on the way.
-        """
-        self._chat_ready[chat_id] = self.clock() + self.per_chat_interval
-
-
-@dataclass
-class _Run:
-    """One run over one broadcast: in-memory counters, the progress message, the composed texts."""
-
-    broadcast: Broadcast
-    counts: dict[str, int]
-    started: float
-    resumed: bool
-    last_report: float = 0.0
-    last_reported_done: int = 0
-    progress_message: int | None = None
-    reporting: bool = False
-    messages: dict[str, Reply] = field(default_factory=dict)
-    failures: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return sum(self.counts[status] for status in outbox.DONE)
 
 
 class Sender:
@@ -215,14 +109,15 @@ class Sender:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.concurrency = concurrency or max(1, math.ceil(self.rate / 8))
-        self.progress_interval = progress_interval
-        self.progress_min_interval = progress_min_interval
         self.lock_poll = lock_poll
         self.clock = clock
         self.sleep = sleep
         self.now = now
         self.pacer = Pacer(self.rate, per_chat_interval, clock, sleep, catch_up)
-        self.t: Translator = translator(SOURCE_LOCALE)
+        self.reports = StaffReports(
+            transports.get(STAFF_CHANNEL), self.pacer, self._flood, clock, progress_interval,
+            progress_min_interval,
+        )  # fmt: skip
         self.flood_waits = 0  # 429 answers, over the instance's lifetime
         self.transient_errors = 0
         self.outage_pauses = 0  # global pauses because nothing got through
@@ -278,8 +173,8 @@ class Sender:
                 raise LookupError("no such broadcast")
             self._db_slots = asyncio.Semaphore(1 if single_writer(session) else DB_SESSIONS)
             if broadcast.status == "done":
-                return _summary(
-                    await outbox.counts(session, broadcast_id), _elapsed(broadcast, broadcast.finished_at)
+                return summary_of(
+                    await outbox.counts(session, broadcast_id), elapsed(broadcast, broadcast.finished_at)
                 )
             resumed = broadcast.status == "sending"
             requeued = await outbox.requeue_stale_sending(session, broadcast_id)
@@ -287,7 +182,7 @@ class Sender:
             counts = await outbox.counts(session, broadcast_id)
             await session.commit()
             await session.refresh(broadcast)  # loaded, whatever the sessionmaker's expire_on_commit
-        state = _Run(broadcast, counts, started, resumed or requeued > 0, last_report=started)
+        state = Run(broadcast, counts, started, resumed or requeued > 0, last_report=started)
         if requeued:
             log.warning(
                 "broadcast %d: %d deliveries were left in flight by a stopped sender; sending them again",
@@ -304,11 +199,11 @@ class Sender:
         if self.progress is not None:
             self.progress(state.done, state.total)
         if state.done < state.total:
-            await self._announce(state)
+            await self.reports.announce(state)
             await self._send_all(state, lock)
         async with self.sessions() as session:
             counts = await outbox.counts(session, broadcast_id)
-        summary = _summary(counts, _elapsed(broadcast, self.now()))
+        summary = summary_of(counts, elapsed(broadcast, self.now()))
         log.info(
             "broadcast %d finished: %d sent, %d blocked, %d invalid, %d failed in %.1f s",
             broadcast_id,
@@ -321,12 +216,12 @@ class Sender:
         if state.failures:
             log.warning("broadcast %d: failures by reason: %s", broadcast_id, dict(state.failures))
         # Summary first: a crash in between repeats the summary rather than losing it.
-        await self._report_summary(state, summary)
+        await self.reports.summary(state, summary)
         async with self._db() as session:
             await outbox.finish(session, broadcast_id)
         return summary
 
-    async def _send_all(self, state: _Run, lock: SenderLock) -> None:
+    async def _send_all(self, state: Run, lock: SenderLock) -> None:
         queue: asyncio.Queue[outbox.Claimed | None] = asyncio.Queue(maxsize=self.concurrency)
         try:
             async with asyncio.TaskGroup() as group:
@@ -337,7 +232,7 @@ class Sender:
         except ExceptionGroup as errors:
             raise errors.exceptions[0] from None
 
-    async def _pump(self, state: _Run, queue: asyncio.Queue[outbox.Claimed | None], lock: SenderLock) -> None:
+    async def _pump(self, state: Run, queue: asyncio.Queue[outbox.Claimed | None], lock: SenderLock) -> None:
         """Claims due rows into the queue until nothing is pending; sleeps until retries are due."""
         checked = self.clock()
         cursor = 0  # the highest id claimed: rows are claimed in id order
@@ -364,14 +259,14 @@ class Sender:
                 return
             await self.sleep(max(0.0, (due - self.now()).total_seconds()))
 
-    async def _claim(self, state: _Run, after: int) -> list[outbox.Claimed]:
+    async def _claim(self, state: Run, after: int) -> list[outbox.Claimed]:
         # A few more rows than workers: fewer claim transactions for the "sent" marks to wait for.
         # Claimed rows that were never handed over are simply sent after a crash: no duplicates.
         limit = max(self.concurrency, CLAIM_BATCH)
         async with self._db() as session:
             return await outbox.claim(session, state.broadcast.id, limit, self.now(), after=after)
 
-    async def _worker(self, state: _Run, queue: asyncio.Queue[outbox.Claimed | None]) -> None:
+    async def _worker(self, state: Run, queue: asyncio.Queue[outbox.Claimed | None]) -> None:
         while (row := await queue.get()) is not None:
             try:
                 await self._deliver(state, row)
@@ -379,7 +274,7 @@ class Sender:
                 queue.task_done()
         queue.task_done()
 
-    async def _deliver(self, state: _Run, row: outbox.Claimed) -> None:
+    async def _deliver(self, state: Run, row: outbox.Claimed) -> None:
         transport = self.transports.get(row.channel)
         if transport is None:
             state.failures[f"no transport for the channel {row.channel}"] += 1
@@ -416,7 +311,7 @@ class Sender:
         self._failing_in_a_row = self._outage_streak = 0  # the channel answered
         await self._close(state, row, outcome, row.attempts + 1)
 
-    async def _message(self, state: _Run, locale: str) -> Reply:
+    async def _message(self, state: Run, locale: str) -> Reply:
         if locale not in state.messages:
             state.messages[locale] = await self.compose(state.broadcast, locale)
         return state.messages[locale]
@@ -426,7 +321,7 @@ class Sender:
         self.pacer.pause(retry_after)
         log.warning("flood control (429): all sending paused for %g s", retry_after)
 
-    async def _retry_later(self, state: _Run, row: outbox.Claimed, exc: BaseException) -> None:
+    async def _retry_later(self, state: Run, row: outbox.Claimed, exc: BaseException) -> None:
         """Back off this delivery; if nothing at all gets through, pause all sending as well.
 
         Without the global pause an outage of Telegram (or of our network) longer than the backoff
@@ -460,7 +355,7 @@ class Sender:
             )
         log.info("transient error %s; retrying one delivery in %.1f s", type(exc).__name__, delay)
 
-    async def _close(self, state: _Run, row: outbox.Claimed, outcome: str, attempts: int) -> None:
+    async def _close(self, state: Run, row: outbox.Claimed, outcome: str, attempts: int) -> None:
         """Commit the outcome at once: the shorter this window, the fewer duplicates after a crash."""
         async with self._db() as session:
             sent_at = self.now() if outcome == "sent" else None
@@ -471,7 +366,7 @@ class Sender:
         state.counts[outcome] += 1
         if self.progress is not None:
             self.progress(state.done, state.total)
-        await self._maybe_report(state)
+        await self.reports.maybe_report(state)
 
     @contextlib.asynccontextmanager
     async def _db(self) -> AsyncIterator[AsyncSession]:
@@ -481,122 +376,3 @@ class Sender:
         async with self._db_slots, self.sessions() as session:
             yield session
             await session.commit()
-
-    # ----- staff reports --------------------------------------------------------------------------------
-
-    async def _announce(self, state: _Run) -> None:
-        if state.broadcast.started_by is None:
-            return
-        t, number = self.t, state.broadcast.id
-        if state.resumed:
-            text = t._(
-                "Rundsendung {number} wird fortgesetzt: {done} von {total} bereits erledigt.",
-                number=number,
-                done=state.done,
-                total=state.total,
-            )
-        else:
-            text = t._(
-                "Rundsendung {number} startet: {total} Empfängerinnen und Empfänger.",
-                number=number,
-                total=state.total,
-            )
-        for _ in range(3):  # after a restart the staff chat's last message may be under a second old
-            if (sent := await self._to_staff(state, text, retry=True)) is not None:
-                state.progress_message = sent
-                return
-
-    async def _maybe_report(self, state: _Run) -> None:
-        if state.broadcast.started_by is None or state.reporting or state.done >= state.total:
-            return
-        now = self.clock()
-        since = now - state.last_report
-        step = state.done - state.last_reported_done >= max(1, state.total * PROGRESS_STEP)
-        if since < self.progress_interval and not (step and since >= self.progress_min_interval):
-            return
-        state.reporting = True
-        state.last_report, state.last_reported_done = now, state.done
-        try:
-            counts, t = state.counts, self.t
-            text = t._(
-                "Rundsendung {number}: {done} von {total} erledigt ({percent} %). Zugestellt: {sent}, "
-                "blockiert: {blocked}, ungültig: {invalid}, fehlgeschlagen: {failed}. Bisher: {elapsed}.",
-                number=state.broadcast.id,
-                done=state.done,
-                total=state.total,
-                percent=state.done * 100 // max(1, state.total),
-                sent=counts["sent"],
-                blocked=counts["blocked"],
-                invalid=counts["invalid"],
-                failed=counts["failed"],
-                elapsed=_duration(t, now - state.started),
-            )
-            if state.progress_message is None:
-                state.progress_message = await self._to_staff(state, text)
-            else:
-                await self._to_staff(state, text, edit=state.progress_message)
-        finally:
-            state.reporting = False
-
-    async def _report_summary(self, state: _Run, summary: Summary) -> None:
-        if state.broadcast.started_by is None:
-            return
-        t = self.t
-        text = t._(
-            "Rundsendung {number} abgeschlossen.\nZugestellt: {sent}\nBlockiert: {blocked}\n"
-            "Ungültig: {invalid}\nFehlgeschlagen: {failed}\nDauer: {elapsed}",
-            number=state.broadcast.id,
-            sent=summary.sent,
-            blocked=summary.blocked,
-            invalid=summary.invalid,
-            failed=summary.failed,
-            elapsed=_duration(t, summary.elapsed),
-        )
-        for _ in range(3):  # a 429 pauses and tries again; anything else is only logged
-            if await self._to_staff(state, text, retry=True) is not None:
-                return
-
-    async def _to_staff(
-        self, state: _Run, text: str, *, edit: int | None = None, retry: bool = False
-    ) -> int | None:
-        """Send (or edit) a message to the staff member; returns its id, None if it could not be sent."""
-        chat_id = state.broadcast.started_by
-        transport = self.transports.get(STAFF_CHANNEL)
-        assert chat_id is not None
-        if transport is None:
-            return None
-        await self.pacer.acquire(chat_id)
-        try:
-            if edit is not None:
-                await transport.edit(chat_id, edit, text)
-                return edit
-            return await transport.send(chat_id, Reply(text))
-        except RetryAfter as exc:
-            self._flood(exc.seconds)
-        except DeliveryError as exc:
-            log.warning("could not report broadcast progress to staff (%s)", exc.reason)
-        finally:
-            self.pacer.done(chat_id)
-        return None if retry or edit is None else edit
-
-
-def _summary(counts: dict[str, int], elapsed: float) -> Summary:
-    return Summary(counts["sent"], counts["blocked"], counts["invalid"], counts["failed"], elapsed)
-
-
-def _elapsed(broadcast: Broadcast, end: datetime | None) -> float:
-    """Seconds from the broadcast's first start to `end`: a resumed broadcast counts its whole time."""
-    if broadcast.started_at is None or end is None:
-        return 0.0
-    return max(0.0, (end - broadcast.started_at).total_seconds())
-
-
-def _duration(t: Translator, seconds: float) -> str:
-    total = round(seconds)
-    if total < 60:
-        return t._("{seconds} s", seconds=total)
-    minutes, rest = divmod(total, 60)
-    if minutes < 60:
-        return t._("{minutes} min {seconds} s", minutes=minutes, seconds=f"{rest:02d}")
-    hours, minutes = divmod(minutes, 60)
-    return t._("{hours} h {minutes} min", hours=hours, minutes=f"{minutes:02d}")

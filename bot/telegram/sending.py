@@ -8,7 +8,8 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.compose import composer
-from bot.delivery.sender import Progress, Sender, Summary
+from bot.delivery.reports import Summary
+from bot.delivery.sender import Progress, Sender
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram.app import build_bot

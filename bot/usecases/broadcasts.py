@@ -110,7 +110,7 @@ class BroadcastStatus:
 
     @property
     def done(self) -> int:
-        return sum(self.counts[status] for status in outbox.DONE)
+        return outbox.done_of(self.counts)
 
 
 async def status(
