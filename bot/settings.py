@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     listen_host: str = Field(default="0.0.0.0", description="Webhook server address.")
     listen_port: int = Field(default=8080, ge=1, le=65535, description="Webhook server port.")
+    web_url: str = Field(
+        default="",
+        description="Public base URL of the web chat (e.g. https://mitsprache.example.berlin); "
+        "https:// marks its cookie Secure.",
+    )
     webhook_max_connections: int = Field(
         default=40,
         ge=1,
@@ -142,7 +147,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "web_url")
     @classmethod
     def _check_http_url(cls, value: str) -> str:
         if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):

@@ -96,3 +96,12 @@ class Conversations:
         async with self.sessions() as session, session.begin():
             stored = await ConversationRepository(session).load(person)
         return stored.state.locale if stored else None
+
+    async def view(self, person: str) -> Outcome | None:
+        """Where the person is, to show again (a page reload); None for people without stored state."""
+        async with self.sessions() as session, session.begin():
+            stored = await ConversationRepository(session).load(person)
+        if stored is None:
+            return None
+        t = self.translators(stored.state.locale)
+        return Outcome(stored.state, tuple(self.engine.view(stored.state, t)))

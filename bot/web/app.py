@@ -1,0 +1,415 @@
+"""The web chat: the same consultation in any browser, no account, server-rendered, no JavaScript needed.
+
+A shell like the Telegram one: it parses a form into the turn's input, calls the use case, and renders
+the replies. Every tap is a POST followed by a redirect (so reloading repeats nothing); each form
+carries a one-time key, so a double submit or a back-button resubmit is recognised by the turn and
+stores nothing twice. Nothing is stored and no cookie is set before consent: until then the language
+travels in the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot import catalogs
+from bot.usecases.turns import Conversations
+from bot.web import identity
+from dialogs.i18n import Translator
+from dialogs.languages import match_locale
+from dialogs.messages import (
+    QUESTIONNAIRE_ACTIONS,
+    Command,
+    ConsentGiven,
+    Forgotten,
+    Input,
+    Outcome,
+    Press,
+    Reply,
+    Text,
+)
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_BODY = 16 * 1024  # a form with the longest free text fits many times over
+MAX_TEXT = 4000
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,40}")  # a form's one-time key, as new_key() makes them
+COMMANDS = ("fields", "pause", "privacy", "mydata", "delete", "help")
+FLASH_KEPT = 300.0  # seconds a POST's replies wait for the page that shows them
+COOKIE_MAX_AGE = 365 * 24 * 3600
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SECURITY_HEADERS = {
+    # No inline script, nothing from elsewhere: the page, its stylesheet and its one script are ours.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@dataclass
+class _Flash:
+    replies: tuple[Reply, ...]
+    seq: int
+    locale: str
+    stamp: float
+    show_code: bool = False
+
+
+class Flashes:
+    """The replies of a POST, kept for the GET it redirects to (in this process; a bounded, short-lived
+    store). Behind several replicas without sticky sessions a note can be missed; the page then shows
+    where the person is, which is always right."""
+
+    def __init__(self, size: int = 5000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.clock = size, clock
+        self._items: OrderedDict[str, _Flash] = OrderedDict()
+
+    def put(self, outcome: Outcome, locale: str, show_code: bool = False) -> str:
+        token = secrets.token_urlsafe(9)
+        seq = outcome.state.seq if outcome.state is not None else 0
+        self._items[token] = _Flash(outcome.replies, seq, locale, self.clock(), show_code)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return token
+
+    def take(self, token: str) -> _Flash | None:
+        found = self._items.pop(token, None)
+        if found is None or self.clock() - found.stamp > FLASH_KEPT:
+            return None
+        return found
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+@dataclass
+class RateLimit:
+    """Requests per second per browser and per address, in this process (see docs/operating.md)."""
+
+    rate: float = 5.0
+    burst: int = 30
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+
+    def allow(self, *keys: str) -> bool:
+        now = self.clock()
+        if len(self._buckets) > 50_000:
+            self._buckets = {k: b for k, b in self._buckets.items() if now - b.stamp < self.burst / self.rate}
+        allowed = True
+        for key in keys:
+            bucket = self._buckets.get(key) or _Bucket(float(self.burst), now)
+            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
+            bucket.stamp = now
+            self._buckets[key] = bucket
+            if bucket.tokens < 1:
+                allowed = False
+            else:
+                bucket.tokens -= 1
+        return allowed
+
+
+class WebAccessLogger(AbstractAccessLogger):
+    """One line per request: method, path without the query, status. No address, no cookie."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s", request.method, request.path, response.status, extra={"seconds": round(time, 3)}
+        )
+
+
+class WebChat:
+    def __init__(
+        self,
+        conversations: Conversations,
+        locales: Collection[str],
+        default_locale: str,
+        translators: Callable[[str], Translator],
+        *,
+        secure_cookie: bool = False,
+        rate_limit: RateLimit | None = None,
+    ) -> None:
+        self.conversations = conversations
+        self.locales = list(locales)
+        self.default_locale = default_locale
+        self.translators = translators
+        self.key = conversations.key
+        self.secure_cookie = secure_cookie
+        self.flashes = Flashes()
+        self.rate_limit = rate_limit or RateLimit()
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.globals["new_key"] = lambda: secrets.token_urlsafe(16)
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._guard])
+        self.add_routes(app)
+        return app
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/", self.home)
+        app.router.add_post("/press", self.press)
+        app.router.add_post("/say", self.say)
+        app.router.add_post("/command", self.command)
+        app.router.add_get("/continue", self.continue_form)
+        app.router.add_post("/continue", self.continue_with_code)
+        app.router.add_static("/static", HERE / "static", append_version=False)
+
+    # ----- who, and in which language -------------------------------------------------------------------
+
+    def _code(self, request: web.Request) -> str | None:
+        raw = request.cookies.get(identity.COOKIE)
+        return identity.normalise(raw) if raw else None
+
+    def _person(self, code: str) -> str:
+        return self.conversations.person(identity.CHANNEL, code)
+
+    def _url_locale(self, request: web.Request) -> str | None:
+        wanted = request.query.get("lang", "")
+        return wanted if wanted in self.locales else None
+
+    def _suggested(self, request: web.Request) -> str:
+        header = request.headers.get("Accept-Language", "")
+        first = header.split(",")[0].split(";")[0].strip()
+        return match_locale(first or None, self.locales, self.default_locale)
+
+    # ----- pages ----------------------------------------------------------------------------------------
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        flash = self.flashes.take(request.query.get("f", ""))
+        code = self._code(request)
+        if code is not None:
+            person = self._person(code)
+            locale = await self.conversations.locale_of(person)
+            if locale is not None:
+                if flash is not None:
+                    return self._chat(
+                        flash.replies,
+                        flash.seq,
+                        flash.locale,
+                        code,
+                        consented=True,
+                        show_code=flash.show_code,
+                    )
+                outcome = await self.conversations.view(person)
+                if outcome is not None:
+                    seq = outcome.state.seq if outcome.state is not None else 0
+                    return self._chat(outcome.replies, seq, locale, code, consented=True)
+            code = None  # deleted meanwhile (or on another device): start afresh
+        if flash is not None:
+            response = self._chat(flash.replies, flash.seq, flash.locale, None, consented=False)
+        else:
+            locale = self._url_locale(request)
+            if locale is None:
+                return self._languages(self._suggested(request))
+            after = request.query.get("after", "")
+            inp: Input = Press(0, after) if after in ("more", "decline") else Command("start")
+            outcome = self.conversations.engine.handle(None, inp, self.translators(locale))
+            response = self._chat(outcome.replies, 0, locale, None, consented=False)
+        if request.cookies.get(identity.COOKIE):
+            response.del_cookie(identity.COOKIE, path="/")
+        return response
+
+    def _page(self, template: str, locale: str, person_code: str | None, **values: Any) -> web.Response:
+        t = self.translators(locale)
+        html = self.templates.get_template(template).render(
+            lang=locale.replace("_", "-"),
+            rtl=catalogs.is_rtl(locale),
+            title=t._("Mitsprache"),
+            csrf=identity.csrf_token(self.key, person_code),
+            home_query="" if person_code else f"?lang={locale}",
+            **values,
+        )
+        response = web.Response(text=html, content_type="text/html", charset="utf-8")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _chat(
+        self,
+        replies: tuple[Reply, ...],
+        seq: int,
+        locale: str,
+        code: str | None,
+        *,
+        consented: bool,
+        show_code: bool = False,
+    ) -> web.Response:
+        t = self.translators(locale)
+        nav = (
+            [
+                ("fields", t._("Übersicht")), ("pause", t._("Pause")), ("privacy", t._("Datenschutz")),
+                ("mydata", t._("Meine Daten")), ("delete", t._("Alles löschen")), ("help", t._("Hilfe")),
+            ]
+            if consented
+            else []
+        )  # fmt: skip
+        return self._page(
+            "chat.html", locale, code, replies=[self._with_notice(r, t) for r in replies], seq=seq,
+            button_lang="" if consented else locale, nav=nav, nav_label=t._("Befehle"),
+            answer_label=t._("Ihre Antwort"), send_label=t._("Senden"), max_text=MAX_TEXT,
+            code=identity.shown(code) if code and show_code else None,
+            code_note=t._("Ihr Fortsetzungs-Code (damit geht es auf einem anderen Gerät weiter):"),
+        )  # fmt: skip
+
+    def _with_notice(self, reply: Reply, t: Translator) -> Reply:
+        """The web chat's words on its channel: what the browser keeps."""
+        if reply.topic != "consent":
+            return reply
+        notice = t._(
+            "Im Browser speichern wir erst nach Ihrer Zustimmung ein Cookie mit Ihrem Fortsetzungs-Code. "
+            "Wer diesen Code kennt, kann Ihre Antworten sehen: Geben Sie ihn nicht weiter."
+        )
+        head, _, last = reply.text.rpartition("\n\n")
+        return Reply(f"{head}\n\n{notice}\n\n{last}" if head else f"{notice}\n\n{last}", reply.buttons)
+
+    def _languages(self, suggested: str) -> web.Response:
+        t = self.translators(suggested)
+        ordered = [suggested, *[code for code in self.locales if code != suggested]]
+        return self._page(
+            "languages.html", suggested, None,
+            heading=t._("Bitte wählen Sie Ihre Sprache."),
+            languages=[(code, catalogs.language_name(code)) for code in ordered],
+            continue_link=t._("Ich habe einen Fortsetzungs-Code"), nav=[],
+        )  # fmt: skip
+
+    # ----- taps -----------------------------------------------------------------------------------------
+
+    async def _form(self, request: web.Request) -> tuple[dict[str, str], str | None]:
+        """The form's fields and the browser's code; refuses a form without a valid CSRF token."""
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        code = self._code(request)
+        if not identity.csrf_ok(self.key, code, form.get("csrf", "")):
+            raise web.HTTPForbidden(text="This form has expired. Please go back and reload the page.")
+        return form, code
+
+    async def press(self, request: web.Request) -> web.StreamResponse:
+        form, code = await self._form(request)
+        action, arg = form.get("action", ""), form.get("arg", "")[:64]
+        seq = form.get("seq", "")
+        if action not in QUESTIONNAIRE_ACTIONS or not (seq.isascii() and seq.isdigit() and len(seq) < 10):
+            return self._back(request)
+        locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
+        if code is None:
+            if action != "agree":  # before consent nothing is stored: show the answer, nothing else
+                raise web.HTTPSeeOther(f"/?lang={locale}&after={action}")
+            code = identity.new_code()
+        return await self._turn(code, Press(int(seq), action, arg), locale, form.get("key", ""))
+
+    async def say(self, request: web.Request) -> web.StreamResponse:
+        form, code = await self._form(request)
+        if code is None:
+            return self._back(request)
+        text = form.get("text", "")[:MAX_TEXT]
+        inp: Input = Text(text)
+        if text.startswith("/") and len(text) > 1:  # typed like in the other channels
+            inp = Command(text[1:].split()[0].lower())
+        return await self._turn(code, inp, self.default_locale, form.get("key", ""))
+
+    async def command(self, request: web.Request) -> web.StreamResponse:
+        form, code = await self._form(request)
+        name = form.get("name", "")
+        if code is None or name not in COMMANDS:
+            return self._back(request)
+        return await self._turn(code, Command(name), self.default_locale, form.get("key", ""))
+
+    async def _turn(self, code: str, inp: Input, locale: str, key: str) -> web.Response:
+        update = (
+            f"web:{key}" if 8 <= len(key) <= 40 and key.replace("-", "").replace("_", "").isalnum() else None
+        )
+        outcome = await self.conversations.handle(self._person(code), inp, locale, update)
+        shown = outcome.state.locale if outcome.state is not None else locale
+        show_code = any(isinstance(e, ConsentGiven) for e in outcome.events) or inp in (
+            Command("mydata"), Command("privacy"),
+        )  # fmt: skip
+        response = _redirect(f"/?f={self.flashes.put(outcome, shown, show_code)}")
+        if any(isinstance(event, Forgotten) for event in outcome.events):
+            response.del_cookie(identity.COOKIE, path="/")  # "delete everything" includes the cookie
+        elif outcome.state is not None:
+            response.set_cookie(
+                identity.COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Lax",
+                secure=self.secure_cookie,
+            )  # fmt: skip
+        return response
+
+    def _back(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPSeeOther("/")
+
+    # ----- continuing on another device -----------------------------------------------------------------
+
+    async def continue_form(self, request: web.Request) -> web.StreamResponse:
+        return self._continue_page(self._url_locale(request) or self._suggested(request), None)
+
+    def _continue_page(self, locale: str, problem: str | None) -> web.Response:
+        t = self.translators(locale)
+        return self._page(
+            "continue.html", locale, None, heading=t._("Mit einem Fortsetzungs-Code weitermachen"),
+            label=t._("Ihr Fortsetzungs-Code"), send_label=t._("Weiter"), problem=problem, nav=[],
+        )  # fmt: skip
+
+    async def continue_with_code(self, request: web.Request) -> web.StreamResponse:
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
+        if not identity.csrf_ok(self.key, None, form.get("csrf", "")):
+            raise web.HTTPForbidden(text="This form has expired. Please go back and reload the page.")
+        code = identity.normalise(form.get("code", ""))
+        known = code is not None and await self.conversations.locale_of(self._person(code)) is not None
+        if code is None or not known:
+            t = self.translators(locale)
+            return self._continue_page(locale, t._("Diesen Code kennen wir nicht. Bitte prüfen Sie ihn."))
+        response = _redirect("/")
+        response.set_cookie(
+            identity.COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Lax",
+            secure=self.secure_cookie,
+        )  # fmt: skip
+        return response
+
+    # ----- every request --------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Security headers on every answer; a rate limit per browser and per address."""
+        # Per browser once it has a cookie; per address before (consent, continuation codes). Behind a
+        # reverse proxy every address is the proxy's: see docs/operating.md.
+        code = request.cookies.get(identity.COOKIE)
+        key = f"c:{code[:16]}" if code else f"a:{request.remote or '?'}"
+        if request.method == "POST" and not self.rate_limit.allow(key):
+            response: web.StreamResponse = web.Response(
+                status=429, text="Too many requests: please wait a moment.", headers={"Retry-After": "5"}
+            )
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:
+                exc.headers.update({k: v for k, v in SECURITY_HEADERS.items() if k not in exc.headers})
+                raise
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _redirect(location: str) -> web.Response:
+    """303 See Other: the browser GETs the page, and a reload does not post the form again."""
+    return web.Response(status=303, headers={"Location": location})

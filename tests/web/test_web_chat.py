@@ -1,0 +1,233 @@
+"""The web chat over HTTP (aiohttp's test client, a real database on SQLite and PostgreSQL): no cookie and
+nothing stored before consent, the questionnaire by form posts and redirects, double submits stored
+once, CSRF, security headers, the continuation code, "delete everything" with the cookie."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import catalogs
+from bot.locales import translator
+from bot.usecases.turns import Conversations
+from bot.web import identity
+from bot.web.app import WebChat
+from dialogs import views
+from dialogs.definitions import Catalogue
+from dialogs.engine import Engine
+from storage.conversations import ConversationRepository
+from storage.db import session_factory
+from storage.models import Answer, Participant
+
+KEY = b"w" * 40
+
+
+@dataclass
+class Form:
+    action: str
+    fields: dict[str, str]
+    label: str = ""
+
+
+@dataclass
+class Page:
+    """What a person sees on a page: its text, its buttons (forms) and the page's language."""
+
+    status: int
+    html: str
+    lang: str = ""
+    dir: str = ""
+    text: str = ""
+    forms: list[Form] = field(default_factory=list)
+
+    def button(self, label: str) -> Form:
+        for form in self.forms:
+            if label in form.label:
+                return form
+        raise AssertionError(f"no button {label!r} among {[f.label for f in self.forms]}")
+
+
+class _Reader(HTMLParser):
+    def __init__(self, page: Page) -> None:
+        super().__init__()
+        self.page = page
+        self.form: Form | None = None
+        self.in_button = False
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.page.lang, self.page.dir = a.get("lang", ""), a.get("dir", "")
+        elif tag == "form":
+            self.form = Form(a.get("action", ""), {})
+            self.page.forms.append(self.form)
+        elif tag == "input" and self.form is not None and a.get("name"):
+            self.form.fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and self.form is not None:
+            self.in_button = True
+            if a.get("name"):
+                self.form.fields[a["name"]] = a.get("value", "")
+        elif tag in ("style", "script", "title"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button":
+            self.in_button = False
+        elif tag == "form":
+            self.form = None
+        elif tag in ("style", "script", "title"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.in_button and self.form is not None:
+            self.form.label += data.strip()
+        self.page.text += data
+
+
+async def read(response: ClientResponse) -> Page:
+    page = Page(response.status, await response.text())
+    _Reader(page).feed(page.html)
+    return page
+
+
+class Browser:
+    """A person's browser: follows redirects, keeps cookies, submits forms as they are."""
+
+    def __init__(self, client: TestClient[object, object]) -> None:
+        self.client = client
+
+    async def get(self, path: str) -> Page:
+        async with self.client.get(path) as response:
+            return await read(response)
+
+    async def submit(self, form: Form, **extra: str) -> Page:
+        async with self.client.post(form.action, data={**form.fields, **extra}) as response:
+            return await read(response)
+
+    @property
+    def code(self) -> str | None:
+        cookie = self.client.session.cookie_jar.filter_cookies(self.client.make_url("/")).get(identity.COOKIE)
+        return cookie.value if cookie is not None else None
+
+
+@pytest.fixture
+async def chat(db: AsyncEngine, real_catalogue: Catalogue) -> AsyncIterator[tuple[Browser, WebChat]]:
+    conversations = Conversations(Engine(real_catalogue), session_factory(db), KEY, translator)
+    web_chat = WebChat(conversations, catalogs.shipped_locales(), "de", translator)
+    async with TestClient(TestServer(web_chat.app())) as client:
+        yield Browser(client), web_chat
+
+
+async def count(db: AsyncEngine, model: type[Participant] | type[Answer]) -> int:
+    async with session_factory(db)() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_nothing_is_stored_and_no_cookie_set_before_consent(
+    chat: tuple[Browser, WebChat], db: AsyncEngine
+) -> None:
+    browser, _ = chat
+    start = await browser.get("/")
+    assert start.status == 200 and "العربية" in start.text and "Українська" in start.text
+    consent = await browser.get("/?lang=ar")
+    assert consent.lang == "ar" and consent.dir == "rtl"
+    t = translator("ar")
+    assert t._("Ja, einverstanden") in consent.text
+    more = await browser.submit(consent.button(t._("Mehr erfahren")))
+    assert more.status == 200 and more.lang == "ar"
+    declined = await browser.submit(more.button(t._("Nein")))
+    assert views.declined(t).text in declined.text
+    assert browser.code is None
+    assert await count(db, Participant) == 0
+
+
+async def test_a_field_by_form_posts_with_a_double_submit_stored_once(
+    chat: tuple[Browser, WebChat], db: AsyncEngine
+) -> None:
+    browser, _ = chat
+    t = translator("uk")
+    consent = await browser.get("/?lang=uk")
+    after = await browser.submit(consent.button(t._("Ja, einverstanden")))
+    assert browser.code is not None and identity.normalise(browser.code) == browser.code
+    assert identity.shown(browser.code) in after.text  # the continuation code, shown after consent
+    assert after.lang == "uk" and t._("Danke! Sie können jetzt beginnen.") in after.text
+    district = after.button("Pankow")
+    await browser.submit(district)
+    again = await browser.submit(district)  # the back button and "send again": the same form twice
+    assert again.status == 200
+    async with session_factory(db)() as session:
+        person = Conversations(Engine.__new__(Engine), session_factory(db), KEY, translator).person(
+            identity.CHANNEL, browser.code
+        )
+        answers = await ConversationRepository(session).answers(person)
+    assert answers == {("about", "bezirk"): "pankow"}
+    reloaded = await browser.get("/")  # a reload shows where the person is, and changes nothing
+    assert reloaded.status == 200 and reloaded.forms
+
+
+async def test_forms_need_their_csrf_token_and_pages_carry_security_headers(
+    chat: tuple[Browser, WebChat], db: AsyncEngine
+) -> None:
+    browser, _ = chat
+    consent = await browser.get("/?lang=de")
+    agree = consent.button("Ja, einverstanden")
+    forged = await browser.submit(agree, csrf="0" * 32)
+    assert forged.status == 403 and browser.code is None
+    async with browser.client.get("/?lang=de") as response:
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cache-Control"] == "no-store"
+    async with browser.client.post("/press", data=agree.fields, allow_redirects=False) as response:
+        assert response.status == 303  # every tap: a POST, then a redirect
+        set_cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie and "Max-Age" in set_cookie
+
+
+async def test_continue_on_another_device_and_delete_everything(
+    chat: tuple[Browser, WebChat], db: AsyncEngine
+) -> None:
+    browser, web_chat = chat
+    consent = await browser.get("/?lang=de")
+    await browser.submit(consent.button("Ja, einverstanden"))
+    code = browser.code
+    assert code is not None
+    async with TestClient(TestServer(web_chat.app())) as other_client:
+        other = Browser(other_client)
+        form = (await other.get("/continue")).forms[0]
+        wrong = await other.submit(form, code="AAAA-BBBB-CCCC")
+        assert "Diesen Code kennen wir nicht" in wrong.text and other.code is None
+        typed = identity.shown(code).lower().replace("0", "o")  # as people type it
+        resumed = await other.submit(form, code=typed)
+        assert other.code == code and "Bezirk" in resumed.text
+    page = await browser.get("/")
+    confirm = await browser.submit(next(f for f in page.forms if f.fields.get("name") == "delete"))
+    gone = await browser.submit(confirm.button("Ja, alles löschen"))
+    assert gone.status == 200 and browser.code is None
+    assert await count(db, Participant) == 0
+    start = await browser.get("/")
+    assert "Bitte wählen Sie Ihre Sprache" in start.text
+
+
+async def test_typed_answers_and_limits(chat: tuple[Browser, WebChat], db: AsyncEngine) -> None:
+    browser, _ = chat
+    consent = await browser.get("/?lang=de")
+    page = await browser.submit(consent.button("Ja, einverstanden"))
+    # A typed word where a button is expected gets the engine's hint, and nothing breaks.
+    say = next(f for f in page.forms if f.action == "/command")
+    page = await browser.submit(say, name="fields")
+    assert "Handlungsfelder" in page.text
+    async with browser.client.post("/say", data={"text": "x" * 20_000}) as response:
+        assert response.status in (403, 413)  # no token, and far beyond the size limit
+    assert re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", page.text) is None  # the code only where due
