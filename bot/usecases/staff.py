@@ -119,8 +119,10 @@ class StaffDesk:
         """Typed text or a pressed button (`seq`: the step the button was drawn for). None when no dialog
         is open, so typed text belongs to the person's own questionnaire; a stale button answers so."""
         async with self.sessions() as session, session.begin():
+            if update is not None and await processed.seen(session, update):
+                return FormReplies()  # applied before (a redelivery): it was answered then
             found = await staff_forms.load(session, person)
-            if found is None or (update is not None and await processed.seen(session, update)):
+            if found is None:
                 return None if seq is None else FormReplies([_stale(t)])
             kind, state = found
             if seq is not None and state.get("seq") != seq:
