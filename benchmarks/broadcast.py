@@ -1,7 +1,7 @@
 """How close a broadcast to 10,000 recipients comes to the Bot API's rate limit, and how many 429s it gets.
 
 The fake Bot API (tests/fake_telegram.py) runs in a process of its own, as Telegram would, with a global
-limit of L messages a second (default 200) and one message a second per chat. The Broadcaster sends
+limit of L messages a second (default 200) and one message a second per chat. The paced sender (bot/delivery) sends
 from a real database (SQLite by default) at rate L. Printed: the achieved rate, measured by the fake from
 the first to the last accepted message, as a share of L; the 429 answers; and whether every recipient
 got exactly one message. Exit status 1 if the share is below 95 %, any 429 came or a message was lost or
@@ -128,7 +128,7 @@ async def bench(args: argparse.Namespace) -> int:
     rate = args.rate or args.limit
     print(
         f"Mitsprache broadcast benchmark: {args.recipients} recipients, fake Bot API limit {args.limit:g}/s "
-        f"overall and 1/s per chat, Broadcaster rate {rate:g}/s; aiogram {aiogram.__version__}, "
+        f"overall and 1/s per chat, sender rate {rate:g}/s; aiogram {aiogram.__version__}, "
         f"Python {platform.python_version()}, {platform.machine()}"
     )
     async with database(args.backend, args.postgres_url) as (url, label):
@@ -189,7 +189,7 @@ async def bench(args: argparse.Namespace) -> int:
         f"(target {TARGET:.0%})"
     )
     print(f"  messages per 5 s window: {stats['per_5s']}")
-    print(f"  429 answers: {stats['too_many_requests']} (Broadcaster saw {broadcaster.flood_waits})")
+    print(f"  429 answers: {stats['too_many_requests']} (the sender saw {broadcaster.flood_waits})")
     reached = f"{stats['recipients']}/{args.recipients}"
     print(f"  recipients reached: {reached}; missing {missing}, doubled {stats['doubled']}")
     print(f"  staff chat: {stats['staff_messages']} messages, {stats['staff_edits']} progress edits")
@@ -216,8 +216,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--recipients", type=int, default=10_000, help="default 10000")
     parser.add_argument("--limit", type=float, default=200.0, help="the fake's global limit per second")
-    parser.add_argument("--rate", type=float, default=None, help="Broadcaster rate (default: the limit)")
-    parser.add_argument("--concurrency", type=int, default=None, help="default: the Broadcaster's")
+    parser.add_argument("--rate", type=float, default=None, help="sender rate (default: the limit)")
+    parser.add_argument("--concurrency", type=int, default=None, help="default: the sender's")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--postgres-url",

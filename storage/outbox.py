@@ -324,7 +324,7 @@ async def deactivate(session: AsyncSession, subscriber_id: int, status: str) -> 
 async def requeue_stale_sending(session: AsyncSession, broadcast_id: int) -> int:
     """Put rows a dead sender left in "sending" back to pending; only call while holding `SenderLock`.
 
-    Returns how many there were. They are sent again: see bot/broadcast.py for why.
+    Returns how many there were. They are sent again: see bot/delivery/sender.py for why.
     """
     result = await session.execute(
         update(Delivery)

@@ -51,7 +51,7 @@ MAX_FLOOD_WAIT = 20.0  # seconds one reply may wait out 429s before the update f
 class WaitOutFlood(BaseRequestMiddleware):
     """A reply that gets a 429 waits `retry_after` and is sent again, instead of failing the update.
 
-    Only for the bot that answers people: broadcasts use a bot without it, since the Broadcaster
+    Only for the bot that answers people: the paced sender uses a bot without it, since it
     pauses all its sending on a 429 by itself.
     """
 
