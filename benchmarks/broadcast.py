@@ -2,11 +2,10 @@
 
 The fake Bot API (tests/fake_telegram.py) runs in a process of its own, as Telegram would, with a global
 limit of L messages a second (default 200) and one message a second per chat. The paced sender
-(bot/delivery) sends
-from a real database (SQLite by default) at rate L. Printed: the achieved rate, measured by the fake from
-the first to the last accepted message, as a share of L; the 429 answers; and whether every recipient
-got exactly one message. Exit status 1 if the share is below 95 %, any 429 came or a message was lost or
-doubled.
+(bot/delivery) sends from a real database (SQLite by default) at rate L. Printed: the achieved rate,
+measured by the fake from the first to the last accepted message, as a share of L; the 429 answers; and
+whether every recipient got exactly one message. Exit status 1 if the share is below 95 %, any 429 came
+or a message was lost or doubled.
 
     python benchmarks/broadcast.py [--recipients N] [--limit L] [--rate R] [--concurrency C]
                                    [--backend sqlite|postgresql] [--postgres-url URL]
