@@ -61,7 +61,7 @@ def make_router(conversations: Conversations, locales: Collection[str]) -> Route
     @router.callback_query(Pressed(QUESTIONNAIRE_ACTIONS, locales))
     async def pressed(query: CallbackQuery, button: ButtonData, bot: Bot, person: str,
                       suggested_locale: str, update_key: str) -> None:  # fmt: skip
-        await query.answer()
+        await render.acknowledge(query)
         # Before consent the button carries the chosen language; afterwards the database does.
         locale = button.locale or suggested_locale
         inp = Press(button.seq, button.action, button.arg)
@@ -73,6 +73,6 @@ def make_router(conversations: Conversations, locales: Collection[str]) -> Route
     async def foreign_button(query: CallbackQuery, person: str, suggested_locale: str) -> None:
         # Forged, stale or from an older version of the bot: nothing to do but say so.
         t = translator(await conversations.locale_of(person) or suggested_locale)
-        await query.answer(t._("Diese Schaltfläche ist nicht mehr aktuell."), show_alert=False)
+        await render.acknowledge(query, t._("Diese Schaltfläche ist nicht mehr aktuell."))
 
     return router

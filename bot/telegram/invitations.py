@@ -35,7 +35,7 @@ def make_router(invitations: Invitations, locales: Collection[str]) -> Router:
     @router.callback_query(Pressed({"sub"}, locales))
     async def subscribing(query: CallbackQuery, button: ButtonData, bot: Bot, person: str, locale: str,
                           update_key: str) -> None:  # fmt: skip
-        await query.answer()
+        await render.acknowledge(query)
         if not isinstance(query.message, Message):
             return
         chat_id = query.message.chat.id
@@ -47,7 +47,7 @@ def make_router(invitations: Invitations, locales: Collection[str]) -> Router:
 
     @router.callback_query(Pressed({"rsvp"}, locales))
     async def rsvp(query: CallbackQuery, button: ButtonData, bot: Bot, person: str, t: Translator) -> None:
-        await query.answer()
+        await render.acknowledge(query)
         if isinstance(query.message, Message):
             replies = await invitations.rsvp(person, button.arg, t)
             await render.send(bot, query.message.chat.id, replies)

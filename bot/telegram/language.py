@@ -48,7 +48,7 @@ def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
     async def picked(
         query: CallbackQuery, button: ButtonData, bot: Bot, person: str, consented: bool, update_key: str
     ) -> None:
-        await query.answer()
+        await render.acknowledge(query)
         code = button.arg
         if code not in locales:
             return

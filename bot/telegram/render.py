@@ -9,7 +9,13 @@ from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.telegram import callbacks
 from dialogs.i18n import Translator
@@ -119,6 +125,13 @@ async def send(
                     continue  # a double tap: the message already shows this
                 log.info("could not edit the pressed message; sending a new one")
         await deliver(bot, chat_id, reply, seq=seq, locale=locale)
+
+
+async def acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press (stops the spinner). A redelivered update's query was answered already,
+    and Telegram refuses a second answer: that is no reason to fail the update."""
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer(text)
 
 
 async def retire_keyboard(message: Message) -> None:

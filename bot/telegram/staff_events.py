@@ -74,9 +74,9 @@ def make_router(
         message = query.message if isinstance(query.message, Message) else None
         if not is_staff(query.from_user) or message is None:
             log.warning("staff button refused")
-            await query.answer(t._("Diese Schaltfläche ist nicht mehr aktuell."))
+            await render.acknowledge(query, t._("Diese Schaltfläche ist nicht mehr aktuell."))
             return
-        await query.answer()
+        await render.acknowledge(query)
         if button.action == "ev":
             result = await desk.event_action(person, button.arg, t, message.chat.id)
             await show(bot, message.chat.id, result, pressed=message)
