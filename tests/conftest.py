@@ -17,7 +17,7 @@ from dialogs.engine import Engine
 from dialogs.i18n import Translator
 from storage import migrate
 from storage.db import create_engine
-from tests.sample_questionnaires import write_sample_catalogue
+from tests.support.sample_questionnaires import write_sample_catalogue
 
 # The server CI provides; override to test against another PostgreSQL.
 PG_ADMIN_URL = os.environ.get(

@@ -33,8 +33,8 @@ from dialogs.audience import Audience
 from storage import outbox
 from storage.db import session_factory
 from storage.models import Broadcast, Delivery, Subscriber, utcnow
-from tests.fake_telegram import ApiError, FakeTelegram, Json
-from tests.telegram_harness import TOKEN
+from tests.support.fake_telegram import ApiError, FakeTelegram, Json
+from tests.support.telegram_harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = 7_099_999
@@ -402,7 +402,7 @@ def gone(pid: int) -> bool:
 @pytest.fixture(scope="module")
 async def fork_server() -> AsyncIterator[ForkServer]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.broadcast_worker",
+        sys.executable, "-m", "tests.support.broadcast_worker",
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip

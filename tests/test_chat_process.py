@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.chat_driver import Chat, chat_env, number_of, run_cli
+from tests.support.chat_driver import Chat, chat_env, number_of, run_cli
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
 

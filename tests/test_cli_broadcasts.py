@@ -19,8 +19,8 @@ from dialogs.audience import Audience
 from dialogs.events import upcoming_demo_event
 from storage import events, outbox
 from storage.db import create_engine, session_factory
-from tests.chat_driver import chat_env, run_cli
-from tests.fake_telegram import FakeTelegram
+from tests.support.chat_driver import chat_env, run_cli
+from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "123456789:" + "A" * 35
 CHATS = (7_200_001, 7_200_002, 7_200_003)

@@ -10,7 +10,7 @@ import pytest
 from bot.cli import failure
 from bot.cli.common import DatabaseUnavailable
 from bot.settings import load_settings
-from tests.chat_driver import chat_env, run_cli
+from tests.support.chat_driver import chat_env, run_cli
 
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/mitsprache"  # nothing listens on port 1
 

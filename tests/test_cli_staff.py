@@ -12,7 +12,7 @@ from dialogs.messages import AnswerSet, ConsentGiven
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
 from storage.pseudonym import pseudonym
-from tests.chat_driver import chat_env, run_cli
+from tests.support.chat_driver import chat_env, run_cli
 
 
 @pytest.fixture

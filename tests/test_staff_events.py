@@ -17,8 +17,8 @@ from dialogs.i18n import BERLIN
 from storage import events, outbox
 from storage.db import session_factory
 from storage.models import Broadcast, Event
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
 from tests.test_telegram_e2e import consent
 
 STAFF, CLERK, REFUGEE = 9501, 9502, 9503

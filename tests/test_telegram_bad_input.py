@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.locales import translator
 from storage.db import session_factory
 from storage.models import Subscriber
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
 
 DE = translator("de")
 APOLOGY = "Entschuldigung, da ist etwas schiefgelaufen"

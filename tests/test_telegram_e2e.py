@@ -20,8 +20,8 @@ from dialogs.i18n import Translator
 from storage import audit, migrate
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.telegram_harness import TOKEN, BotUnderTest, last_with_buttons, settle
 
 FREE_TEXT = "Wir brauchen mehr Dolmetscher in der Praxis."
 ALL_TABLES = ("participants", "conversation_states", "answers", "field_completions")

@@ -21,7 +21,7 @@ from bot.usecases.turns import Conversations
 from dialogs.definitions import load_catalogue
 from dialogs.engine import Engine
 from storage.db import session_factory
-from tests.fake_telegram import FIRST_UPDATE_ID, BotMessage, FakeTelegram
+from tests.support.fake_telegram import FIRST_UPDATE_ID, BotMessage, FakeTelegram
 
 TOKEN = "123456789:" + "A" * 35
 KEY = "k" * 40
