@@ -1,4 +1,8 @@
-"""Shared fixtures: questionnaire catalogues and one fresh database per test on SQLite and PostgreSQL."""
+"""What every layer needs: one fresh database per test on SQLite and PostgreSQL (`db_url`, `db`,
+`postgres_url`), and the questionnaire catalogues (the real one, and a small fixed sample with an engine).
+
+The Telegram layer's own fixtures are in tests/telegram/conftest.py; the helpers are in tests/support.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from dialogs.definitions import Catalogue, load_catalogue
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
 from storage import migrate
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
 from tests.support.sample_questionnaires import write_sample_catalogue
 
 # The server CI provides; override to test against another PostgreSQL.
@@ -38,6 +42,7 @@ def real_catalogue() -> Catalogue:
 
 @pytest.fixture
 def engine(sample_catalogue: Catalogue) -> Engine:
+    """The conversation engine on the sample questionnaires."""
     return Engine(sample_catalogue)
 
 
@@ -93,3 +98,9 @@ async def db(db_url: str) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the migrated database, as the application makes them."""
+    return session_factory(db)
