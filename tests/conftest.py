@@ -1,7 +1,8 @@
 """What every layer needs: one fresh database per test on SQLite and PostgreSQL (`db_url`, `db`,
 `postgres_url`), and the questionnaire catalogues (the real one, and a small fixed sample with an engine).
 
-The Telegram layer's own fixtures are in tests/telegram/conftest.py; the helpers are in tests/support.
+Each layer's own fixtures are in its folder's conftest.py: tests/dialogs, tests/storage, tests/usecases,
+tests/telegram, tests/cli. The helpers they share are in tests/support. See tests/README.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogs.definitions import Catalogue, load_catalogue
 from dialogs.engine import Engine
-from dialogs.i18n import Translator
 from storage import migrate
 from storage.db import create_engine, session_factory
 from tests.support.sample_questionnaires import write_sample_catalogue
@@ -44,11 +44,6 @@ def real_catalogue() -> Catalogue:
 def engine(sample_catalogue: Catalogue) -> Engine:
     """The conversation engine on the sample questionnaires."""
     return Engine(sample_catalogue)
-
-
-@pytest.fixture
-def t() -> Translator:
-    return Translator()
 
 
 async def _admin(*statements: str, url: str = PG_ADMIN_URL) -> None:
