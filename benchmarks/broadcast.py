@@ -1,7 +1,7 @@
 """How close a broadcast to 10,000 recipients comes to the Bot API's rate limit, and how many 429s it gets.
 
-The fake Bot API (tests/fake_telegram.py) runs in a process of its own, as Telegram would, with a global
-limit of L messages a second (default 200) and one message a second per chat. The paced sender
+The fake Bot API (tests/support/fake_telegram.py) runs in a process of its own, as Telegram would, with
+a global limit of L messages a second (default 200) and one message a second per chat. The paced sender
 (bot/delivery) sends from a real database (SQLite by default) at rate L. Printed: the achieved rate,
 measured by the fake from the first to the last accepted message, as a share of L; the 429 answers; and
 whether every recipient got exactly one message. Exit status 1 if the share is below 95 %, any 429 came
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # for tests.fake_telegram
+sys.path.insert(0, str(ROOT))  # for tests.support.fake_telegram
 
 import aiogram  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
@@ -40,7 +40,7 @@ from bot.telegram.sending import telegram_sender  # noqa: E402
 from storage import migrate, outbox  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.models import Subscriber  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 
 TOKEN = "123456789:" + "B" * 35
 BASE = 50_000_000

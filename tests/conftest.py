@@ -1,4 +1,9 @@
-"""Shared fixtures: questionnaire catalogues and one fresh database per test on SQLite and PostgreSQL."""
+"""What every layer needs: one fresh database per test on SQLite and PostgreSQL (`db_url`, `db`,
+`postgres_url`), and the questionnaire catalogues (the real one, and a small fixed sample with an engine).
+
+Each layer's own fixtures are in its folder's conftest.py: tests/dialogs, tests/storage, tests/usecases,
+tests/telegram, tests/cli. The helpers they share are in tests/support. See tests/README.md.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from dialogs.definitions import Catalogue, load_catalogue
 from dialogs.engine import Engine
-from dialogs.i18n import Translator
 from storage import migrate
-from storage.db import create_engine
-from tests.sample_questionnaires import write_sample_catalogue
+from storage.db import create_engine, session_factory
+from tests.support.sample_questionnaires import write_sample_catalogue
 
 # The server CI provides; override to test against another PostgreSQL.
 PG_ADMIN_URL = os.environ.get(
@@ -38,12 +42,8 @@ def real_catalogue() -> Catalogue:
 
 @pytest.fixture
 def engine(sample_catalogue: Catalogue) -> Engine:
+    """The conversation engine on the sample questionnaires."""
     return Engine(sample_catalogue)
-
-
-@pytest.fixture
-def t() -> Translator:
-    return Translator()
 
 
 async def _admin(*statements: str, url: str = PG_ADMIN_URL) -> None:
@@ -93,3 +93,9 @@ async def db(db_url: str) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the migrated database, as the application makes them."""
+    return session_factory(db)

@@ -6,12 +6,13 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
@@ -73,9 +74,13 @@ class WaitOutFlood(BaseRequestMiddleware):
                 await asyncio.sleep(exc.retry_after)
 
 
-def build_bot(token: str, api_url: str, *, wait_out_flood: bool = False) -> Bot:
-    """`wait_out_flood` for the bot that answers people (see WaitOutFlood), not for broadcasting."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+def build_bot(
+    token: str, api_url: str, *, wait_out_flood: bool = False, session: BaseSession | None = None
+) -> Bot:
+    """`wait_out_flood` for the bot that answers people (see WaitOutFlood), not for broadcasting.
+    `session` replaces the HTTP session to `api_url` (the tests' in-process fake Bot API)."""
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
     if wait_out_flood:
         session.middleware(WaitOutFlood())
     # Plain text: no parse mode, so nothing a person, a translator or staff writes needs escaping.
@@ -87,9 +92,12 @@ def build_dispatcher(
     sessions: async_sessionmaker[AsyncSession],
     locales: Sequence[str],
     settings: Settings,
+    *,
+    sender_session: Callable[[], BaseSession] | None = None,
 ) -> Dispatcher:
     """The Telegram shell over the use cases. `dp["worker"]` is the paced sender, `dp["exports"]` the
-    exports under way; both run in the bot's background from start-up to shutdown."""
+    exports under way; both run in the bot's background from start-up to shutdown. `sender_session`
+    makes the session of the sender's own Bot (default: a new HTTP session to the bot's API server)."""
     dp = Dispatcher()
     catalogue = conversations.engine.catalogue
     worker = DeliveryWorker(
@@ -138,7 +146,8 @@ def build_dispatcher(
         await register_staff_commands(bot, roles, locales, translator)
         # The sender has its own Bot and connection pool, without the replying bot's request
         # middlewares: a 429 must reach the sender, which pauses all its sending.
-        own = Bot(bot.token, session=AiohttpSession(api=bot.session.api), default=bot.default)
+        session = sender_session() if sender_session is not None else AiohttpSession(api=bot.session.api)
+        own = Bot(bot.token, session=session, default=bot.default)
         senders.append(own)
         # Resumes what a crash interrupted, sends what staff, RSVPs and the CLI queue, and reminders.
         background.append(asyncio.create_task(worker.forever({CHANNEL: TelegramTransport(own)})))

@@ -1,19 +1,29 @@
-"""A fake Telegram Bot API server for end-to-end tests.
+"""A fake Telegram Bot API for tests: one core, two transports.
 
-`FakeTelegram` is a small aiohttp application on 127.0.0.1 that speaks enough of the Bot API for the real
-aiogram polling loop (or a webhook) to run against it. It is strict where Telegram is strict (HTML parse mode,
-text, caption, callback-data and callback-answer lengths, unknown chats, blocked users, "message is not
-modified", flood limits), records everything the bot does, and simulates people who write, send media and
-press buttons::
+`FakeTelegram` is the core: it speaks enough of the Bot API for the real bot to run against it, is strict
+where Telegram is strict (HTML parse mode, text, caption, callback-data and callback-answer lengths,
+unknown chats, blocked users, "message is not modified", flood limits), records everything the bot does,
+and simulates people who write, send media and press buttons. Every call goes through `FakeTelegram.request`
+(token check, method table, form decoding, the method itself), whichever transport brought it:
 
-    async with FakeTelegram() as fake:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url))
-        bot = Bot(fake.token, session=session)
-        fake.add_user(42, language_code="ar")
-        fake.send_text(42, "/start")
-        ...  # run the dispatcher's polling loop in a task
-        greeting = await fake.next_message(42)
-        fake.press_button(42, "Weiter")
+- in process (most tests): `fake.session()` is an aiogram session that hands each call straight to the
+  core, without HTTP (tests/support/fake_session.py). Updates go to `fake.update_sink`, which the bot
+  harness sets to feed them to `Dispatcher.feed_update`::
+
+      fake = FakeTelegram()
+      bot = Bot(fake.token, session=fake.session())
+      fake.add_user(42, language_code="ar")
+
+- over HTTP (the real polling loop, the webhook, command-line processes): `async with FakeTelegram() as
+  fake` serves the same core on 127.0.0.1 (tests/support/fake_http.py); `fake.base_url` is its address::
+
+      async with FakeTelegram() as fake:
+          session = AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url))
+          bot = Bot(fake.token, session=session)
+          fake.send_text(42, "/start")
+          ...  # run the dispatcher's polling loop in a task
+          greeting = await fake.next_message(42)
+          fake.press_button(42, "Weiter")
 
 Bot messages are recorded as `BotMessage` objects: `text` is the text exactly as the bot sent it (HTML
 included) and `plain_text` what the person sees. Nothing here reaches the network: the server binds to
@@ -38,21 +48,16 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 from urllib.parse import urlsplit
 
-from aiohttp import (
-    BodyPartReader,
-    ClientError,
-    ClientResponse,
-    ClientSession,
-    ClientTimeout,
-    MultipartReader,
-    web,
-)
+if TYPE_CHECKING:
+    from tests.support.fake_http import HttpServer
+    from tests.support.fake_session import FakeSession
 
 logger = logging.getLogger(__name__)
-_current_request: ContextVar[web.Request | None] = ContextVar("fake_telegram_request", default=None)
+# Set by a transport for the call under way: whether its caller has gone (a closed HTTP connection).
+caller_gone: ContextVar[Callable[[], bool] | None] = ContextVar("fake_telegram_caller_gone", default=None)
 
 Json = dict[str, Any]
 Handler = Callable[[Json], Awaitable[Any]]
@@ -64,6 +69,7 @@ MAX_CALLBACK_DATA = 64
 MAX_ANSWER_TEXT = 200
 MAX_UPLOAD = 50 * 1024 * 1024
 POLL_INTERVAL = 0.02
+WAIT_TIMEOUT = 60.0  # only reached when what a test waits for never happens (also under load)
 ABANDON_CHECK = 0.1  # how often a waiting long poll checks whether its client has gone
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 FIRST_UPDATE_ID = 100_000
@@ -543,7 +549,7 @@ def _convert(key: str, value: Any) -> Any:
     return value
 
 
-def _normalize(raw: dict[str, Any], files: dict[str, UploadedFile]) -> Json:
+def normalize(raw: dict[str, Any], files: dict[str, UploadedFile]) -> Json:
     """Decode form values and put uploaded files where their `attach://name` reference is."""
     params = {key: _convert(key, value) for key, value in raw.items()}
     referenced: set[str] = set()
@@ -557,61 +563,11 @@ def _normalize(raw: dict[str, Any], files: dict[str, UploadedFile]) -> Json:
     return params
 
 
-async def _read_request(request: web.Request) -> Json:
-    raw: dict[str, Any] = dict(request.query)
-    files: dict[str, UploadedFile] = {}
-    if request.method == "POST" and request.body_exists:
-        if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise bad_request("can't parse JSON request body") from None
-            if not isinstance(body, dict):
-                raise bad_request("JSON request body must be an object")
-            raw.update(body)
-        else:
-            for key, value in (await request.post()).items():
-                if isinstance(value, web.FileField):
-                    files[key] = UploadedFile(value.filename, value.file.read(), value.content_type)
-                else:
-                    raw[key] = value
-    return _normalize(raw, files)
-
-
-async def _read_webhook_reply(response: ClientResponse) -> Json | None:
-    """A Bot API call the webhook answered with in its response body (aiogram can do this), if any."""
-    raw: dict[str, Any] = {}
-    files: dict[str, UploadedFile] = {}
-    if response.content_type == "application/json":
-        with contextlib.suppress(ValueError):
-            body = json.loads(await response.text())
-            if isinstance(body, dict):
-                raw = body
-    elif response.content_type == "multipart/form-data":
-        reader = MultipartReader.from_response(response)
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            data = bytes(await part.read(decode=True))
-            if part.filename:
-                files[part.name] = UploadedFile(part.filename, data, part.headers.get("Content-Type"))
-            else:
-                raw[part.name] = data.decode()
-    if "method" not in raw:
-        return None
-    return _normalize(raw, files)
-
-
-def _client_gone() -> bool:
-    request = _current_request.get()
-    return request is not None and (request.transport is None or request.transport.is_closing())
-
-
 def _update_type(update: Json) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
-def _allowed(update: Json, allowed_updates: list[str] | None) -> bool:
+def allowed(update: Json, allowed_updates: list[str] | None) -> bool:
     kind = _update_type(update)
     if allowed_updates:
         return kind in allowed_updates
@@ -626,12 +582,14 @@ def _inline_markup(markup: Json | None) -> Json | None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The server
+# The core
 # ---------------------------------------------------------------------------------------------------------
+
+UpdateSink = Callable[[Json], None]
 
 
 class FakeTelegram:
-    """A fake Bot API server on 127.0.0.1 with simulated people; see the module docstring."""
+    """The fake Bot API with simulated people; see the module docstring for its two transports."""
 
     def __init__(
         self,
@@ -687,55 +645,47 @@ class FakeTelegram:
         self._events: dict[int, list[BotMessage]] = {}
         self._cursors: dict[int, int] = {}
 
-        # Update delivery.
+        # Update delivery: to an in-process bot (`update_sink`), else to getUpdates or the webhook.
+        self.update_sink: UpdateSink | None = None
+        self.settler: Callable[[], Awaitable[None]] | None = None
         self._pending: list[Json] = []
         self._handed_out_upto = FIRST_UPDATE_ID - 1
         self._allowed_updates: list[str] | None = None
         self._poller: object | None = None
         self._changed = asyncio.Event()
-        self._webhook_queue: asyncio.Queue[Json] = asyncio.Queue()
-        self._delivering = False
-        self._last_webhook_error: tuple[int, str] | None = None
+        self.webhook_queue: asyncio.Queue[Json] = asyncio.Queue()
+        self.delivering = False  # the HTTP transport is posting an update to the webhook
+        self.last_webhook_error: tuple[int, str] | None = None
 
-        # Server state.
+        # Transport state.
         self._busy = 0
         self._last_activity = time.monotonic()
-        self._stopping = False
-        self._runner: web.AppRunner | None = None
-        self._client: ClientSession | None = None
-        self._worker: asyncio.Task[None] | None = None
-        self._port: int | None = None
+        self.stopping = False
+        self._http: HttpServer | None = None
         self._methods = self._method_table()
 
-    # ----- lifecycle ----------------------------------------------------------------------------------
+    # ----- transports ---------------------------------------------------------------------------------
+
+    def session(self) -> FakeSession:
+        """An aiogram session that hands every call to this fake in-process (no HTTP)."""
+        from tests.support.fake_session import FakeSession
+
+        return FakeSession(self)
 
     async def start(self) -> None:
-        self._stopping = False
-        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
-        app.router.add_get("/bot{token}/{method}", self._handle)
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
-        self._client = ClientSession(timeout=ClientTimeout(total=self.webhook_timeout))
-        self._worker = asyncio.create_task(self._webhook_worker(), name="fake-telegram-webhook")
+        """Serve the fake over HTTP on 127.0.0.1 (see `base_url`), with webhook delivery."""
+        from tests.support.fake_http import HttpServer
+
+        self.stopping = False
+        self._http = HttpServer(self)
+        await self._http.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        self._wake()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        self.stopping = True
+        self.wake()
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -751,9 +701,16 @@ class FakeTelegram:
 
     @property
     def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return f"http://127.0.0.1:{self._port}"
+        if self._http is None:
+            raise RuntimeError("FakeTelegram is not served over HTTP: use `async with FakeTelegram()`")
+        return self._http.base_url
+
+    def open_connections(self) -> int:
+        """HTTP connections to the fake still open (a request of a killed client is handled before its
+        connection counts as closed)."""
+        if self._http is None:
+            raise RuntimeError("FakeTelegram is not served over HTTP")
+        return self._http.open_connections()
 
     # ----- assertions -----------------------------------------------------------------------------------
 
@@ -772,7 +729,7 @@ class FakeTelegram:
     def is_blocked(self, chat_id: int) -> bool:
         return chat_id in self._blocked
 
-    # ----- HTTP -------------------------------------------------------------------------------------------
+    # ----- one Bot API call, whatever the transport -------------------------------------------------------
 
     def _method_table(self) -> dict[str, tuple[str, Handler]]:
         handlers: dict[str, Handler] = {
@@ -797,23 +754,27 @@ class FakeTelegram:
         }
         return {name.lower(): (name, handler) for name, handler in handlers.items()}
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
-            return self._respond(ApiError(401, "Unauthorized").payload(), 401)
-        entry = self._methods.get(request.match_info["method"].lower())
+    async def request(
+        self,
+        token: str,
+        method: str,
+        raw: dict[str, Any],
+        files: dict[str, UploadedFile] | None = None,
+        *,
+        via_webhook_reply: bool = False,
+    ) -> tuple[int, Json]:
+        """Answer one Bot API call as (HTTP status, JSON body). `raw` holds the parameters as a form or
+        JSON body carries them (nested objects JSON-encoded), `files` the uploaded parts."""
+        if token != self.token:
+            return 401, ApiError(401, "Unauthorized").payload()
+        entry = self._methods.get(method.lower())
         if entry is None:
-            return self._respond(ApiError(404, "Not Found: method not found").payload(), 404)
+            return 404, ApiError(404, "Not Found: method not found").payload()
         try:
-            params = await _read_request(request)
+            params = normalize(raw, files or {})
         except ApiError as exc:
-            return self._respond(exc.payload(), exc.code)
-        _current_request.set(request)  # each request runs in a task (and context) of its own
-        status, body = await self._call(*entry, params)
-        return self._respond(body, status)
-
-    @staticmethod
-    def _respond(body: Json, status: int) -> web.Response:
-        return web.json_response(body, status=status)
+            return exc.code, exc.payload()
+        return await self._call(*entry, params, via_webhook_reply=via_webhook_reply)
 
     async def _call(
         self, method: str, handler: Handler, params: Json, *, via_webhook_reply: bool = False
@@ -823,7 +784,7 @@ class FakeTelegram:
         long_poll = method == "getUpdates"
         if not long_poll:
             self._busy += 1
-            self._touch()
+            self.touch()
         try:
             result = await handler(params)
         except ApiError as exc:
@@ -837,14 +798,14 @@ class FakeTelegram:
         finally:
             if not long_poll:
                 self._busy -= 1
-                self._touch()
+                self.touch()
         record.status = 200
         return 200, {"ok": True, "result": result}
 
-    def _touch(self) -> None:
+    def touch(self) -> None:
         self._last_activity = time.monotonic()
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -1246,21 +1207,24 @@ class FakeTelegram:
         batch = await self._long_poll(limit, time.monotonic() + wait)
         if batch:
             self._handed_out_upto = max(self._handed_out_upto, batch[-1]["update_id"])
-            self._touch()
+            self.touch()
         return batch
 
     async def _long_poll(self, limit: int, deadline: float) -> list[Json]:
         """Wait until updates are pending or `deadline`; end early when superseded or abandoned."""
         ticket = object()
         self._poller = ticket
-        self._wake()  # an older long poll still waiting ends with a conflict, as in Telegram
-        while not (batch := self._batch(limit)) and not self._stopping:
+        self.wake()  # an older long poll still waiting ends with a conflict, as in Telegram
+        while not (batch := self._batch(limit)) and not self.stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, ABANDON_CHECK))
-            if _client_gone():  # the bot stopped polling: hand nothing out to a closed connection
+            gone = caller_gone.get()
+            if (
+                gone is not None and gone()
+            ):  # the bot stopped polling: hand nothing out to a closed connection
                 raise ApiError(499, "Client Closed Request")
             if self._poller is not ticket:
                 raise ApiError(409, POLL_CONFLICT)
@@ -1275,7 +1239,7 @@ class FakeTelegram:
             self._pending = self._pending[offset:]
 
     def _batch(self, limit: int) -> list[Json]:
-        self._pending = [update for update in self._pending if _allowed(update, self._allowed_updates)]
+        self._pending = [update for update in self._pending if allowed(update, self._allowed_updates)]
         return self._pending[:limit]
 
     # ----- webhook ------------------------------------------------------------------------------------------
@@ -1292,31 +1256,31 @@ class FakeTelegram:
         secret = params.get("secret_token") or None
         if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
             raise bad_request("secret token contains unallowed characters")
-        allowed = params.get("allowed_updates")
-        self.webhook = WebhookConfig(url, secret, allowed or None, params.get("max_connections"))
+        wanted = params.get("allowed_updates")
+        self.webhook = WebhookConfig(url, secret, wanted or None, params.get("max_connections"))
         if params.get("drop_pending_updates"):
             self._drop_pending()
         for update in self._pending:  # not yet confirmed updates now go to the webhook
-            self._webhook_queue.put_nowait(update)
+            self.webhook_queue.put_nowait(update)
         self._pending = []
-        self._wake()
+        self.wake()
         return True
 
     async def _delete_webhook(self, params: Json) -> bool:
         self.webhook = None
         if params.get("drop_pending_updates"):
             self._drop_pending()
-        self._wake()
+        self.wake()
         return True
 
     def _drop_pending(self) -> None:
         self._pending = []
-        while not self._webhook_queue.empty():
-            self._webhook_queue.get_nowait()
-            self._webhook_queue.task_done()
+        while not self.webhook_queue.empty():
+            self.webhook_queue.get_nowait()
+            self.webhook_queue.task_done()
 
     async def _get_webhook_info(self, params: Json) -> Json:
-        pending = self._webhook_queue.qsize() + len(self._pending) + int(self._delivering)
+        pending = self.webhook_queue.qsize() + len(self._pending) + int(self.delivering)
         info: Json = {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
         if self.webhook is not None:
             info["url"] = self.webhook.url
@@ -1324,57 +1288,15 @@ class FakeTelegram:
                 info["max_connections"] = self.webhook.max_connections
             if self.webhook.allowed_updates:
                 info["allowed_updates"] = self.webhook.allowed_updates
-            if self._last_webhook_error is not None:
-                info["last_error_date"], info["last_error_message"] = self._last_webhook_error
+            if self.last_webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.last_webhook_error
         return info
 
-    async def _webhook_worker(self) -> None:
-        """Deliver queued updates one at a time, in order (Telegram does not retry here: see the report)."""
-        while True:
-            update = await self._webhook_queue.get()
-            self._delivering = True
-            try:
-                await self._deliver(update)
-            finally:
-                self._delivering = False
-                self._webhook_queue.task_done()
-                self._touch()
-
-    async def _deliver(self, update: Json) -> None:
-        config = self.webhook
-        if config is None:  # the webhook was deleted meanwhile: back to getUpdates
-            self._pending.append(update)
-            self._pending.sort(key=lambda u: u["update_id"])
-            self._wake()
-            return
-        if not _allowed(update, config.allowed_updates):
-            return
-        headers = {SECRET_HEADER: config.secret} if config.secret else {}
-        assert self._client is not None
-        reply: Json | None = None
-        try:
-            async with self._client.post(config.url, json=update, headers=headers) as response:
-                self.webhook_statuses.append(response.status)
-                if response.status >= 300:
-                    self._last_webhook_error = (
-                        int(time.time()),
-                        f"Wrong response from the webhook: {response.status}",
-                    )
-                else:
-                    reply = await _read_webhook_reply(response)
-        except (ClientError, TimeoutError) as exc:
-            self.webhook_statuses.append(0)
-            self._last_webhook_error = (int(time.time()), f"Connection failed: {exc!r}")
-            return
-        if reply is not None:
-            await self._run_webhook_reply(reply)
-
-    async def _run_webhook_reply(self, params: Json) -> None:
-        entry = self._methods.get(str(params.pop("method")).lower())
-        if entry is None:
-            self.internal_errors.append(f"webhook reply with unknown method: {params!r}")
-            return
-        await self._call(*entry, params, via_webhook_reply=True)  # Telegram ignores the outcome
+    def back_to_polling(self, update: Json) -> None:
+        """An update meant for a webhook that was deleted meanwhile goes to getUpdates again."""
+        self._pending.append(update)
+        self._pending.sort(key=lambda u: u["update_id"])
+        self.wake()
 
     # ----- simulated people ---------------------------------------------------------------------------------
 
@@ -1401,14 +1323,17 @@ class FakeTelegram:
         return self._users.get(user_id) or self.add_user(user_id)
 
     def push_update(self, payload: Json) -> Json:
-        """Queue (or deliver to the webhook) an update made of `payload`, e.g. {"message": {...}}."""
+        """Send an update made of `payload`, e.g. {"message": {...}}: to the in-process bot (a copy, as it
+        is at this moment), else queued for getUpdates or the webhook."""
         update = {"update_id": next(self._update_ids), **payload}
-        self._touch()
-        if self.webhook is not None:
-            self._webhook_queue.put_nowait(update)
+        self.touch()
+        if self.update_sink is not None:
+            self.update_sink(copy.deepcopy(update))
+        elif self.webhook is not None:
+            self.webhook_queue.put_nowait(update)
         else:
             self._pending.append(update)
-            self._wake()
+            self.wake()
         return update
 
     def send_text(self, user_id: int, text: str) -> Json:
@@ -1421,6 +1346,15 @@ class FakeTelegram:
 
         `True` or a partial dict gets the minimal required fields filled in; other values are used as given.
         """
+        return self.push_update({"message": self._user_message(user_id, **fields)})
+
+    def send_anonymous(self, user_id: int, text: str) -> Json:
+        """A message in the person's chat without a sender (no `from`), as from a channel."""
+        message = self._user_message(user_id, text=text)
+        del message["from"]
+        return self.push_update({"message": message})
+
+    def _user_message(self, user_id: int, **fields: Any) -> Json:
         user = self._user(user_id)
         message_id = self._next_message_id(user_id)
         message: Json = {
@@ -1435,7 +1369,7 @@ class FakeTelegram:
         if isinstance(text, str) and "entities" not in message and (command := _USER_COMMAND.match(text)):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}]
         self._user_message_ids.add((user_id, message_id))
-        return self.push_update({"message": message})
+        return message
 
     @staticmethod
     def _content(kind: str, value: Any, user: Json, number: int) -> Any:
@@ -1551,8 +1485,17 @@ class FakeTelegram:
 
     # ----- waiting ------------------------------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10) -> T:
-        """Poll `predicate` every 20 ms until it returns something truthy, and return that."""
+    async def settle(self) -> None:
+        """Wait until the bot under test has handled every update sent so far (its harness says how:
+        in-process, the `feed_update` calls are over; over HTTP, the updates were fetched and handled)."""
+        if self.settler is None:
+            raise RuntimeError("no bot under test is attached to this FakeTelegram")
+        await self.settler()
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = WAIT_TIMEOUT) -> T:
+        """Check `predicate` every 20 ms until it returns something truthy, and return that.
+
+        `timeout` only bounds a wait for something that does not happen; it is no expectation of speed."""
         deadline = time.monotonic() + timeout
         while not (value := predicate()):
             if time.monotonic() >= deadline:
@@ -1560,7 +1503,7 @@ class FakeTelegram:
             await asyncio.sleep(POLL_INTERVAL)
         return value
 
-    async def next_message(self, chat_id: int, timeout: float = 10) -> BotMessage:
+    async def next_message(self, chat_id: int, timeout: float = WAIT_TIMEOUT) -> BotMessage:
         """The next message the bot sent or edited in `chat_id` that no earlier call returned, as it was
         at that moment (a snapshot)."""
         cursor = self._cursors.get(chat_id, 0)
@@ -1573,18 +1516,18 @@ class FakeTelegram:
         self._cursors[chat_id] = cursor + 1
         return self._events[chat_id][cursor]
 
-    async def wait_idle(self, seconds: float = 0.3, timeout: float = 10) -> None:
+    async def wait_idle(self, seconds: float = 0.3, timeout: float = WAIT_TIMEOUT) -> None:
         """Return once every update has been handed to the bot and no Bot API call (other than an empty
         long poll) has arrived or run for `seconds`."""
         await self.wait_for(lambda: self._idle_for(seconds), timeout)
 
-    async def wait_delivered(self, timeout: float = 10) -> None:
+    async def wait_delivered(self, timeout: float = WAIT_TIMEOUT) -> None:
         """Return once every update has been fetched by getUpdates or posted to the webhook."""
         await self.wait_for(lambda: not self._undelivered(), timeout)
 
     def _undelivered(self) -> bool:
         waiting = any(update["update_id"] > self._handed_out_upto for update in self._pending)
-        return waiting or self._delivering or not self._webhook_queue.empty()
+        return waiting or self.delivering or not self.webhook_queue.empty()
 
     def _idle_for(self, seconds: float) -> bool:
         quiet = time.monotonic() - self._last_activity >= seconds

@@ -26,13 +26,8 @@ import tldextract
 
 from storage.scrubbing import KINDS, Finding, Scrubbed, Scrubber
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).resolve().parent / "data" / "scrubbing_corpus.jsonl"
-
-
-@pytest.fixture(scope="module")
-def scrubber() -> Scrubber:
-    return Scrubber()
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "scrubbing_corpus.jsonl"
 
 
 # (language, text, kind, the exact personal value)

@@ -7,28 +7,25 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.messages import AnswerSet, ConsentGiven
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
 from storage.pseudonym import pseudonym
-from tests.chat_driver import chat_env, run_cli
+from tests.support.chat_driver import chat_env, run_cli
 
 
 @pytest.fixture
-async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
-    env = chat_env(db_url, tmp_path / "data")
-    code, out = await run_cli(env, "db", "upgrade")
-    assert code == 0, out
-    engine = create_engine(db_url)
-    async with session_factory(engine)() as session, session.begin():
+async def env(env: dict[str, str], db: AsyncEngine) -> dict[str, str]:
+    """Three people who answered about housing, one phone number among their words."""
+    async with session_factory(db)() as session, session.begin():
         for i in range(3):
             person = pseudonym(b"c" * 32, "telegram", i)
             await ConversationRepository(session).apply(person, [
                 ConsentGiven("de"), AnswerSet("wohnen", "wohnform", "wg"),
                 AnswerSet("wohnen", "sonstiges", f"Bitte anrufen: 0151 234567{i}"),
             ])  # fmt: skip
-    await engine.dispose()
     return env
 
 

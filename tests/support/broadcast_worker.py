@@ -5,7 +5,7 @@ process per line on stdin, {"db_url": ..., "api_url": ..., "concurrency": n}, an
 Each sender resumes every unfinished broadcast (`Broadcaster.run_pending`) and exits. The test kills
 senders with SIGKILL; their zombies are reaped when stdin closes.
 
-    python -m tests.broadcast_worker
+    python -m tests.support.broadcast_worker
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import traceback
 from bot.telegram.app import build_bot
 from bot.telegram.sending import telegram_sender
 from storage.db import create_engine, session_factory
-from tests.telegram_harness import TOKEN
+from tests.support.telegram_harness import TOKEN
 
 
 async def send(db_url: str, api_url: str, concurrency: int, rate: float = 100.0) -> None:

@@ -8,9 +8,9 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.progress import ProgressBar
 from bot.usecases import broadcasts
@@ -19,28 +19,22 @@ from dialogs.audience import Audience
 from dialogs.events import upcoming_demo_event
 from storage import events, outbox
 from storage.db import create_engine, session_factory
-from tests.chat_driver import chat_env, run_cli
-from tests.fake_telegram import FakeTelegram
+from tests.support.chat_driver import run_cli
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.telegram_harness import TOKEN
 
-TOKEN = "123456789:" + "A" * 35
 CHATS = (7_200_001, 7_200_002, 7_200_003)
 
 
 @pytest.fixture
-async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+async def env(env: dict[str, str], db: AsyncEngine) -> dict[str, str]:
     """A migrated database with a published event and three subscribers; no bot token."""
-    env = chat_env(db_url, tmp_path / "data")
+    env = {**env}
     env.pop("MITSPRACHE_BOT_TOKEN", None)
-    code, out = await run_cli(env, "db", "upgrade")
-    assert code == 0, out
-    engine = create_engine(db_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            event_id = await events.add_event(session, upcoming_demo_event(datetime.now(UTC)))
-            for chat in CHATS:
-                await events.subscribe(session, f"person-{chat}", "telegram", chat, "de", [], [])
-    finally:
-        await engine.dispose()
+    async with session_factory(db)() as session, session.begin():
+        event_id = await events.add_event(session, upcoming_demo_event(datetime.now(UTC)))
+        for chat in CHATS:
+            await events.subscribe(session, f"person-{chat}", "telegram", chat, "de", [], [])
     env["EVENT"] = str(event_id)
     return env
 

@@ -7,22 +7,13 @@ import re
 import signal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.chat_driver import Chat, chat_env, number_of, run_cli
+from tests.support.chat_driver import Chat, chat_env, number_of, run_cli
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
-
-
-@pytest.fixture
-async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
-    env = chat_env(db_url, tmp_path / "data")
-    code, out = await run_cli(env, "db", "upgrade")
-    assert code == 0, out
-    return env
 
 
 async def answer_field(chat: Chat, screen: str) -> tuple[str, int]:

@@ -21,7 +21,7 @@ from dialogs.definitions import (
     load_catalogue,
     load_questionnaire,
 )
-from tests.sample_questionnaires import write_sample_catalogue
+from tests.support.sample_questionnaires import write_sample_catalogue
 
 CHOICE_TYPES = ("single", "multi", "scale", "yesno")
 

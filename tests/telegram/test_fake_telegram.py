@@ -1,4 +1,6 @@
-"""Checks of the fake Telegram server itself, through a real aiogram `Bot` talking HTTP to it."""
+"""Checks of the fake Bot API itself, through a real aiogram `Bot`: its rules through both transports
+(HTTP, and the in-process session: the same core answers), and what only HTTP has (getUpdates long polls,
+the webhook, the polling loop)."""
 
 from __future__ import annotations
 
@@ -33,14 +35,28 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from tests.fake_telegram import FakeTelegram, parse_html, utf16_len
+from tests.support.fake_telegram import FakeTelegram, parse_html, utf16_len
 
 ALICE = 1001
 BOB = 1002
 
 
-def make_bot(fake: FakeTelegram, token: str | None = None) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url))
+TRANSPORTS = ["http", "in_process"]
+
+
+class LoopbackSession(AiohttpSession):
+    """aiogram's HTTP session; closing it skips the quarter second aiogram waits for TLS connections
+    to close, since there are none to the fake on loopback."""
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+def make_bot(fake: FakeTelegram, token: str | None = None, transport: str = "http") -> Bot:
+    if transport == "in_process":
+        return Bot(token or fake.token, session=fake.session())
+    session = LoopbackSession(api=TelegramAPIServer.from_base(fake.base_url))
     return Bot(token or fake.token, session=session)
 
 
@@ -52,8 +68,21 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     assert not server.internal_errors
 
 
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Over HTTP, or handed to the core in process: the same rules must hold."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+async def bot(fake: FakeTelegram, transport: str) -> AsyncIterator[Bot]:
+    bot = make_bot(fake, transport=transport)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+async def http_bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
     bot = make_bot(fake)
     yield bot
     await bot.session.close()
@@ -99,8 +128,8 @@ async def test_get_me(bot: Bot, fake: FakeTelegram) -> None:
     assert fake.calls("getMe")[0].status == 200
 
 
-async def test_wrong_token_is_unauthorized(fake: FakeTelegram) -> None:
-    intruder = make_bot(fake, token="999:WRONG")
+async def test_wrong_token_is_unauthorized(fake: FakeTelegram, transport: str) -> None:
+    intruder = make_bot(fake, token="999:WRONG", transport=transport)
     try:
         with pytest.raises(TelegramUnauthorizedError):
             await intruder.get_me()
@@ -119,6 +148,11 @@ async def test_unknown_method_is_not_found(fake: FakeTelegram) -> None:
             "error_code": 404,
             "description": "Not Found: method not found",
         }
+    # The in-process transport asks the same core.
+    assert await fake.request(fake.token, "sendTelepathy", {"chat_id": "1"}) == (
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+    )
 
 
 async def test_json_and_get_requests_are_understood(fake: FakeTelegram) -> None:
@@ -239,11 +273,11 @@ async def test_callback_answer_text_is_limited(bot: Bot, fake: FakeTelegram) -> 
         await bot.answer_callback_query(query_id)
 
 
-async def test_per_chat_rate_limit_answers_retry_after() -> None:
+async def test_per_chat_rate_limit_answers_retry_after(transport: str) -> None:
     async with FakeTelegram(per_chat_rate=1, per_chat_burst=3) as fake:
         fake.add_user(ALICE)
         fake.add_user(BOB)
-        bot = make_bot(fake)
+        bot = make_bot(fake, transport=transport)
         try:
             for number in range(3):
                 await bot.send_message(ALICE, f"Nachricht {number}")
@@ -262,11 +296,11 @@ async def test_per_chat_rate_limit_answers_retry_after() -> None:
     ]
 
 
-async def test_global_rate_limit_spans_chats() -> None:
+async def test_global_rate_limit_spans_chats(transport: str) -> None:
     async with FakeTelegram(global_rate=2) as fake:
         fake.add_user(ALICE)
         fake.add_user(BOB)
-        bot = make_bot(fake)
+        bot = make_bot(fake, transport=transport)
         try:
             await bot.send_message(ALICE, "eins")
             await bot.send_message(BOB, "zwei")
@@ -336,11 +370,22 @@ async def test_get_updates_delivers_text_and_button_press(bot: Bot, fake: FakeTe
     assert await bot.get_updates(offset=press.update_id + 1, timeout=0) == []
 
 
-async def test_long_poll_returns_when_an_update_arrives(bot: Bot, fake: FakeTelegram) -> None:
-    poll = asyncio.create_task(bot.get_updates(timeout=30))
-    await fake.wait_for(lambda: fake.calls("getUpdates"))
-    fake.send_text(ALICE, "Hallo")
-    updates = await asyncio.wait_for(poll, 2)
+# Shorter than the 30 s a long poll below may wait: a poll that is still open after it has not
+# returned early. Long enough for any load on the machine.
+BEFORE_THE_POLL_ENDS = 20
+
+
+async def test_long_poll_returns_when_an_update_arrives() -> None:
+    async with FakeTelegram(max_poll_wait=30) as fake:
+        fake.add_user(ALICE)
+        bot = make_bot(fake)
+        try:
+            poll = asyncio.create_task(bot.get_updates(timeout=30))
+            await fake.wait_for(lambda: fake.calls("getUpdates"))
+            fake.send_text(ALICE, "Hallo")
+            updates = await asyncio.wait_for(poll, BEFORE_THE_POLL_ENDS)
+        finally:
+            await bot.session.close()
     assert [u.message.text for u in updates if u.message] == ["Hallo"]
 
 
@@ -348,7 +393,7 @@ async def test_long_poll_wait_is_capped() -> None:
     async with FakeTelegram(max_poll_wait=0.1) as fake:
         bot = make_bot(fake)
         try:
-            assert await asyncio.wait_for(bot.get_updates(timeout=30), 2) == []
+            assert await asyncio.wait_for(bot.get_updates(timeout=30), BEFORE_THE_POLL_ENDS) == []
         finally:
             await bot.session.close()
 
@@ -422,6 +467,7 @@ async def test_send_document_records_the_file(bot: Bot, fake: FakeTelegram) -> N
     assert sent.caption == "Export"
     message = await fake.next_message(ALICE)
     assert (message.document_name, message.document_bytes) == ("export.csv", data)
+    assert message.document is not None and message.document.mime_type == "application/octet-stream"
 
 
 async def test_next_message_sees_sends_and_edits_in_order(bot: Bot, fake: FakeTelegram) -> None:
@@ -434,7 +480,8 @@ async def test_next_message_sees_sends_and_edits_in_order(bot: Bot, fake: FakeTe
         await fake.next_message(ALICE, timeout=0.1)
 
 
-async def test_webhook_delivery_with_secret(bot: Bot, fake: FakeTelegram) -> None:
+async def test_webhook_delivery_with_secret(http_bot: Bot, fake: FakeTelegram) -> None:
+    bot = http_bot
     received: list[tuple[str | None, dict[str, Any]]] = []
 
     async def receive(request: web.Request) -> web.Response:
@@ -481,7 +528,8 @@ async def test_webhook_reply_in_response_body_is_executed(fake: FakeTelegram) ->
     assert fake.webhook_statuses == [200, 401]
 
 
-async def test_real_polling_loop_round_trip(bot: Bot, fake: FakeTelegram) -> None:
+async def test_real_polling_loop_round_trip(http_bot: Bot, fake: FakeTelegram) -> None:
+    bot = http_bot
     dp = Dispatcher()
 
     @dp.message(F.text == "/start")
@@ -500,7 +548,7 @@ async def test_real_polling_loop_round_trip(bot: Bot, fake: FakeTelegram) -> Non
         assert welcome.button_texts == ["Los geht's"]
         fake.press_button(ALICE, "Los")
         edited = await fake.next_message(ALICE)
-        await fake.wait_idle()
+        await fake.wait_for(lambda: fake.callback_answers)  # answered after the edit
     assert edited.text == "Los!"
     assert [answer.text for answer in fake.callback_answers] == ["ok"]
 
@@ -511,7 +559,8 @@ async def test_wait_idle_waits_for_undelivered_updates(fake: FakeTelegram) -> No
         await fake.wait_idle(seconds=0.05, timeout=0.2)
 
 
-async def test_abandoned_long_poll_hands_nothing_out(bot: Bot, fake: FakeTelegram) -> None:
+async def test_abandoned_long_poll_hands_nothing_out(http_bot: Bot, fake: FakeTelegram) -> None:
+    bot = http_bot
     poll = asyncio.create_task(bot.get_updates(timeout=30))
     await fake.wait_for(lambda: fake.calls("getUpdates"))
     poll.cancel()
@@ -523,4 +572,18 @@ async def test_abandoned_long_poll_hands_nothing_out(bot: Bot, fake: FakeTelegra
         await fake.wait_delivered(timeout=0.1)
     [update] = await bot.get_updates(timeout=0)
     assert update.message is not None
-    await fake.wait_delivered(timeout=1)
+    await fake.wait_delivered()
+
+
+async def test_in_process_updates_go_to_the_sink_as_they_were_sent() -> None:
+    fake = FakeTelegram()
+    received: list[dict[str, Any]] = []
+    fake.update_sink = received.append
+    update = fake.send_text(ALICE, "/start")
+    update["message"]["text"] = "changed afterwards"
+    assert [u["message"]["text"] for u in received] == ["/start"]  # a copy, as it was sent
+    assert Update.model_validate(received[0]).message is not None
+    # Nothing is queued for getUpdates meanwhile.
+    assert not fake._pending
+    with pytest.raises(RuntimeError, match="no bot under test"):
+        await fake.settle()

@@ -10,17 +10,9 @@ import pytest
 from bot.cli import failure
 from bot.cli.common import DatabaseUnavailable
 from bot.settings import load_settings
-from tests.chat_driver import chat_env, run_cli
+from tests.support.chat_driver import chat_env, run_cli
 
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/mitsprache"  # nothing listens on port 1
-
-
-@pytest.fixture
-async def env(db_url: str, tmp_path: Path) -> dict[str, str]:
-    env = chat_env(db_url, tmp_path / "data")
-    code, out = await run_cli(env, "db", "upgrade")
-    assert code == 0, out
-    return env
 
 
 async def test_an_export_to_a_missing_folder_names_the_file_before_exporting(

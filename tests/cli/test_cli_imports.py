@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.chat_driver import chat_env
+from tests.support.chat_driver import chat_env
 
 SCRIPT = """
 import json, sys

@@ -22,8 +22,8 @@ from dialogs.definitions import Catalogue
 from dialogs.engine import Engine
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_harness import KEY, TOKEN, last_with_buttons
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.telegram_harness import KEY, TOKEN
 
 FIELDS = ("Kurz ankommen", "Kurz wohnen")
 
@@ -43,7 +43,7 @@ def make(fake: FakeTelegram, user: int, kind: str, value: str) -> dict[str, Any]
     """The update Telegram would send for this step, made from what the person sees now."""
     if kind == "say":
         return fake.send_text(user, value)
-    message = last_with_buttons(fake, user)
+    message = next(m for m in reversed(fake.messages(user)) if m.buttons)
     button = next(b for b in message.buttons if value in b["text"])
     return fake.press(user, message.message_id, button["callback_data"])
 
