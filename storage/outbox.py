@@ -369,9 +369,19 @@ async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     return result
 
 
-def done_of(counts: dict[str, int]) -> int:
-    """How many deliveries of `counts` (see `counts`) are over, whatever their outcome."""
-    return sum(counts.get(status, 0) for status in DONE)
+class Counted:
+    """For anything that holds a broadcast's deliveries per status (see `counts`) as `counts`."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        """Deliveries that are over, whatever their outcome."""
+        return sum(self.counts.get(status, 0) for status in DONE)
 
 
 async def recent(session: AsyncSession, limit: int = 5) -> list[Broadcast]:

@@ -34,7 +34,7 @@ class Summary:
 
 
 @dataclass
-class Run:
+class Run(outbox.Counted):
     """One run over one broadcast: in-memory counters, the progress message, the composed texts."""
 
     broadcast: Broadcast
@@ -47,14 +47,6 @@ class Run:
     reporting: bool = False
     messages: dict[str, Reply] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return outbox.done_of(self.counts)
 
 
 class StaffReports:

@@ -95,7 +95,7 @@ async def preview_languages(
 
 
 @dataclass(frozen=True)
-class BroadcastStatus:
+class BroadcastStatus(outbox.Counted):
     id: int
     kind: str
     event_id: int | None
@@ -103,14 +103,6 @@ class BroadcastStatus:
     created_at: datetime
     finished_at: datetime | None
     counts: dict[str, int]  # deliveries per status (pending, sending, sent, blocked, invalid, failed)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return outbox.done_of(self.counts)
 
 
 async def status(
