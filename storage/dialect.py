@@ -7,6 +7,7 @@ file lock next to the database file stands in for the sender's advisory lock.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -39,6 +40,19 @@ async def upsert(
         set_={column: stmt.excluded[column] for column in update},
     )
     await session.execute(stmt)
+
+
+_WRITERS: dict[int, asyncio.Lock] = {}
+
+
+def one_writer(sessions: async_sessionmaker[AsyncSession]) -> contextlib.AbstractAsyncContextManager[Any]:
+    """Around a short write transaction: on SQLite, writers of this process take turns here, in order,
+    instead of in SQLite's busy handler, which polls with growing sleeps and lets a waiting writer
+    starve for seconds while others get in. PostgreSQL needs nothing: its writers do not block."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    return _WRITERS.setdefault(id(bind), asyncio.Lock())
 
 
 def single_writer(session: AsyncSession) -> bool:

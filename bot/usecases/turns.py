@@ -20,7 +20,7 @@ from dialogs.i18n import Translator
 from dialogs.messages import Forgotten, Input, Outcome, Press, SetLocale
 from storage import processed
 from storage.conversations import ConversationRepository, StaleState
-from storage.dialect import lock_person
+from storage.dialect import lock_person, one_writer
 from storage.pseudonym import pseudonym
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Conversations:
         the person gets the current view instead."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.sessions() as session, session.begin():
+                async with one_writer(self.sessions), self.sessions() as session, session.begin():
                     return await self._attempt(session, person, inp, locale, update)
             except (StaleState, IntegrityError):
                 # A concurrent update for the same person won; rerun on the fresh state, where
