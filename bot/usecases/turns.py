@@ -65,16 +65,19 @@ class Conversations:
     ) -> Outcome:
         await lock_person(session, person)
         repo = ConversationRepository(session)
-        stored = await repo.load(person)
-        state = stored.state if stored else None
         # A pressed button needs no record: it carries the state version it was drawn for, so one
         # that arrives again is stale by itself. Text and commands are recorded.
         update = None if isinstance(inp, Press) else update
-        if update is not None and stored is not None and await processed.seen(session, update):
-            log.info("redelivered update shown again, not applied")
-            return Outcome(
-                stored.state, tuple(self.engine.view(stored.state, self.translators(stored.state.locale)))
-            )
+        # Asked before the state is read: the record commits with the state it made, so once it is
+        # seen, the state read next is that one (SQLite reads outside a transaction; no lock there).
+        if update is not None and await processed.seen(session, update):
+            current = await repo.load(person)
+            if current is not None:
+                log.info("redelivered update shown again, not applied")
+                view = self.engine.view(current.state, self.translators(current.state.locale))
+                return Outcome(current.state, tuple(view))
+        stored = await repo.load(person)
+        state = stored.state if stored else None
         if isinstance(inp, SetLocale):
             locale = inp.locale
         elif state is not None:
