@@ -231,3 +231,19 @@ async def test_typed_answers_and_limits(chat: tuple[Browser, WebChat], db: Async
     async with browser.client.post("/say", data={"text": "x" * 20_000}) as response:
         assert response.status in (403, 413)  # no token, and far beyond the size limit
     assert re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", page.text) is None  # the code only where due
+
+
+async def test_every_step_stays_within_thirty_kilobytes(chat: tuple[Browser, WebChat]) -> None:
+    """A step on a cheap phone with prepaid data: at most 30 KB over the wire (the stylesheet is cached)."""
+    browser, _ = chat
+    pages = [await browser.get("/"), await browser.get("/?lang=ar")]
+    page = await browser.submit(pages[-1].button(translator("ar")._("Ja, einverstanden")))
+    pages.append(page)
+    menu = await browser.submit(next(f for f in page.forms if f.fields.get("name") == "fields"))
+    pages.append(menu)
+    pages.append(await browser.submit(menu.forms[0]))  # the first field's first question
+    for shown in pages:
+        assert shown.status == 200
+        assert len(shown.html.encode()) <= 30 * 1024, shown.text[:80]
+    async with browser.client.get("/static/app.css") as response:
+        assert response.status == 200 and len(await response.read()) < 8 * 1024
