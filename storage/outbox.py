@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.audience import Audience
 from storage import events
-from storage.dialect import SenderLock, dialect_insert, single_writer
+from storage.dialect import dialect_insert
 from storage.models import Broadcast, Delivery, Rsvp, Subscriber, utcnow
 
 # pending -> sending -> sent | blocked | invalid | failed; a transient error puts a row back to pending.
@@ -403,6 +403,3 @@ async def finish(session: AsyncSession, broadcast_id: int) -> None:
         .where(Broadcast.id == broadcast_id)
         .values(status="done", finished_at=utcnow(), attachment=None)
     )
-
-
-__all__ = ["SenderLock", "single_writer"]  # re-exported: the sender takes both from here

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.staff import exportable_fields, may_export
 from dialogs.definitions import Catalogue
 from dialogs.i18n import Translator
 from dialogs.messages import Reply
@@ -25,6 +26,8 @@ from storage.db import create_engine, session_factory
 from storage.export import ExportStats, FieldExport
 from storage.export_formats import FORMATS, WRITERS
 from storage.outbox import Direct
+
+Recipient = Direct  # who gets the file: channel, chat id, language
 
 if TYPE_CHECKING:
     from storage.scrubbing import Scrubber
@@ -97,17 +100,37 @@ class Exports:
         self.poke = poke
         self._jobs: set[asyncio.Task[None]] = set()
 
-    def usage(self, fields: tuple[str, ...], t: Translator) -> Reply:
-        return Reply(
-            t._(
-                "So exportieren Sie: /export FELD FORMAT\nFelder: {fields}\nFormate: {formats}",
-                fields=", ".join(fields),
-                formats=", ".join(FORMATS),
+    def request(
+        self,
+        roles: Mapping[int, str],
+        user_id: int,
+        args: str,
+        recipient: Direct,
+        actor: str,
+        t: Translator,
+    ) -> Reply | None:
+        """A staff member's "FIELD FORMAT": the usage, a refusal, or the export started in the background
+        (its file follows through the outbox). None for someone without an export role, whom the shell
+        answers as if the command did not exist."""
+        fields = exportable_fields(roles, user_id, self.catalogue.field_ids)
+        if not fields:
+            return None
+        words = args.split()
+        field_id = words[0].lower() if words else ""
+        fmt = words[1].lower() if len(words) > 1 else "xlsx"
+        if field_id not in self.catalogue.field_ids or fmt not in FORMATS:
+            return Reply(
+                t._(
+                    "So exportieren Sie: /export FELD FORMAT\nFelder: {fields}\nFormate: {formats}",
+                    fields=", ".join(fields),
+                    formats=", ".join(FORMATS),
+                )
             )
-        )
-
-    def request(self, field_id: str, fmt: str, recipient: Direct, actor: str, t: Translator) -> Reply:
-        """Start the export in the background; the file follows through the outbox."""
+        if not may_export(roles, user_id, field_id):
+            log.warning("export of another field refused", extra={"field": field_id})
+            return Reply(
+                t._("Sie dürfen nur diese Handlungsfelder exportieren: {fields}", fields=", ".join(fields))
+            )
         job = asyncio.create_task(self._run(field_id, fmt, recipient, actor, t))
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)

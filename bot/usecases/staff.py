@@ -149,11 +149,7 @@ class StaffDesk:
         form = event_form.EventForm.model_validate(state)
         outcome = event_form.handle(form, answer, t, self._event_context(t))
         await _keep(session, person, "event", outcome.form)
-        result = FormReplies(
-            list(outcome.prompts),
-            outcome.form.seq if outcome.form else 0,
-            outcome.form is not None and outcome.form.step == form.step,
-        )
+        result = _after(form.step, outcome.form, outcome.prompts)
         if outcome.saved is None:
             return result
         if outcome.editing is None:
@@ -187,10 +183,7 @@ class StaffDesk:
         form = broadcast_form.BroadcastForm.model_validate(state)
         outcome = broadcast_form.handle(form, answer, t, await self._broadcast_context(session, t))
         await _keep(session, person, "broadcast", outcome.form)
-        seq = outcome.form.seq if outcome.form else 0
-        result = FormReplies(
-            list(outcome.prompts), seq, outcome.form is not None and outcome.form.step == form.step
-        )
+        result = _after(form.step, outcome.form, outcome.prompts)
         if outcome.preview and outcome.form is not None:
             previews, total = await self._previews(session, outcome.form, t)
             result.replies += [*previews, broadcast_form.confirm_prompt(total, t)]
@@ -271,29 +264,19 @@ class StaffDesk:
             button = Button(t._("Ja, absagen"), "ev", f"{event_id}:cancel_yes")
             question = t._("Wirklich absagen? Alle, die geantwortet haben, bekommen eine Nachricht.")
             return FormReplies([Reply(question, ((button,),))])
+        if action not in ("publish", "cancel_yes"):
+            return FormReplies([_stale(t)])
         async with self.sessions() as session, session.begin():
             if action == "publish":
                 done = await event_admin.publish_in(session, event_id)
-                return FormReplies(
-                    [
-                        Reply(
-                            t._("Veröffentlicht. Mit /broadcast laden Sie ein.")
-                            if done
-                            else t._("Das ist kein Entwurf mehr.")
-                        )
-                    ]
-                )
-            if action == "cancel_yes":
-                notice = await event_admin.cancel_in(session, event_id, started_by=chat_id)
-                if notice is None:
-                    return FormReplies([Reply(t._("Diese Veranstaltung ist schon abgesagt."))])
-                result = FormReplies([_notice_reply(notice, t, cancelled=True)])
-                result.queued = notice.broadcast_id is not None
-        if action == "cancel_yes":
-            if result.queued:
-                self.poke()
-            return result
-        return FormReplies([_stale(t)])
+                published = t._("Veröffentlicht. Mit /broadcast laden Sie ein.")
+                return FormReplies([Reply(published if done else t._("Das ist kein Entwurf mehr."))])
+            notice = await event_admin.cancel_in(session, event_id, started_by=chat_id)
+        if notice is None:
+            return FormReplies([Reply(t._("Diese Veranstaltung ist schon abgesagt."))])
+        if notice.broadcast_id is not None:
+            self.poke()
+        return FormReplies([_notice_reply(notice, t, cancelled=True)], queued=notice.broadcast_id is not None)
 
     async def broadcast_status(self, wanted: str, t: Translator) -> list[Reply]:
         """/broadcast_status [ID]."""
@@ -318,6 +301,11 @@ async def _keep(session: AsyncSession, person: str, kind: str, form: BaseModel |
         await staff_forms.clear(session, person)
     else:
         await staff_forms.save(session, person, kind, form.model_dump(mode="json"))
+
+
+def _after(step_before: str, form: Any, prompts: list[Reply]) -> FormReplies:
+    """A dialog step's replies; the pressed message may be redrawn when the step stayed the same."""
+    return FormReplies(list(prompts), form.seq if form else 0, form is not None and form.step == step_before)
 
 
 def _stale(t: Translator) -> Reply:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialogs.audience import Audience
 from storage import outbox
 from storage.db import session_factory
+from storage.dialect import SenderLock
 from storage.models import Delivery, Subscriber, utcnow
 from tests.support.broadcasts import LOCALES, TEXTS, add_subscribers, new_broadcast
 
@@ -108,7 +109,7 @@ async def test_claim_mark_requeue_and_counts(db: AsyncEngine) -> None:
 
 async def test_sender_lock_is_exclusive(db: AsyncEngine) -> None:
     sessions = session_factory(db)
-    one, two = outbox.SenderLock(sessions), outbox.SenderLock(sessions)
+    one, two = SenderLock(sessions), SenderLock(sessions)
     assert await one.try_acquire()
     assert await one.alive()
     assert not await two.try_acquire()
