@@ -92,6 +92,8 @@ class Invitations:
         event_id, answer = parse_rsvp(arg)
         if event_id is None or answer is None:
             return [Reply(t._("Diese Schaltfläche ist nicht mehr aktuell."))]
+        # Read before the RSVP's own transaction: events.answer must be its first statement (it takes
+        # the event's write lock before counting seats).
         async with self.sessions() as session:
             subscriber = await events.subscriber(session, person)
         if subscriber is None:

@@ -202,22 +202,15 @@ class WebChat:
         flash = self.flashes.take(request.query.get("f", ""))
         code = self._code(request)
         if code is not None:
-            person = self._person(code)
-            locale = await self.conversations.locale_of(person)
-            if locale is not None:
+            outcome = await self.conversations.view(self._person(code))
+            if outcome is not None and outcome.state is not None:
                 if flash is not None:
+                    shown = flash.show_code
                     return self._chat(
-                        flash.replies,
-                        flash.seq,
-                        flash.locale,
-                        code,
-                        consented=True,
-                        show_code=flash.show_code,
+                        flash.replies, flash.seq, flash.locale, code, consented=True, show_code=shown
                     )
-                outcome = await self.conversations.view(person)
-                if outcome is not None:
-                    seq = outcome.state.seq if outcome.state is not None else 0
-                    return self._chat(outcome.replies, seq, locale, code, consented=True)
+                state = outcome.state
+                return self._chat(outcome.replies, state.seq, state.locale, code, consented=True)
             code = None  # deleted meanwhile (or on another device): start afresh
         if flash is not None:
             response = self._chat(flash.replies, flash.seq, flash.locale, None, consented=False)
