@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 from dialogs.definitions import AnswerValue
 from dialogs.state import ConversationState
@@ -36,6 +36,13 @@ Action = Literal[
 ]
 OTHER_ACTIONS = frozenset({"rsvp", "sub", "form", "ev", "lang"})
 QUESTIONNAIRE_ACTIONS = frozenset(get_args(Action)) - OTHER_ACTIONS
+
+_ACTIONS = frozenset(get_args(Action))
+
+
+def is_action(name: str) -> TypeGuard[Action]:
+    """For button actions read back from outside (a form, a stored notice)."""
+    return name in _ACTIONS
 
 
 @dataclass(frozen=True)

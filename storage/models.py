@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -266,3 +267,17 @@ class ProcessedUpdate(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class WebNotice(Base):
+    """A message the bot sent on its own to a person in the web chat (an invitation, a seat that became
+    free): the browser cannot be reached, so it waits here until the person's next page. Deleted with
+    the subscription (and so with "delete everything")."""
+
+    __tablename__ = "web_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[dict[str, str]]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

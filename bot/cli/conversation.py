@@ -1,5 +1,5 @@
 """`mitsprache chat` (the questionnaires in this terminal) and `mitsprache run` (the Telegram bot, or the
-terminal chat when there is no token). Only `run` with a token loads aiogram."""
+web chat when there is no token). Only `run` with a token loads aiogram."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli.common import EXIT_CONFIG, database, in_loop
+from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, add_address_options, serve_web
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,15 +28,21 @@ To run Mitsprache on Telegram:
   2. Copy the token it gives you (it looks like 123456789:AAE...).
   3. export MITSPRACHE_BOT_TOKEN=<the token> and run `mitsprache run` again.
 
-Meanwhile you can try the same conversation here in the terminal (`mitsprache chat`)."""
+Meanwhile the same conversation runs in your browser (the web chat, below), and in this terminal
+with `mitsprache chat`."""
 
 
 def register(sub: Subparsers) -> None:
     run_ = sub.add_parser(
         "run",
         help="start the bot: Telegram when MITSPRACHE_BOT_TOKEN is set, otherwise explain "
-        "how to get a token and open the terminal chat",
+        "how to get a token and serve the web chat on http://127.0.0.1:8080",
+        description="Without MITSPRACHE_BOT_TOKEN: serve the web chat (see `mitsprache web --help`) and "
+        "stop at Ctrl-C, or Ctrl-D when started from a terminal. With a token: the Telegram bot (long "
+        "polling, or a webhook server when MITSPRACHE_WEBHOOK_URL is set); with MITSPRACHE_WEB_URL set "
+        "as well, the web chat in the same process.",
     )
+    add_address_options(run_)
     run_.set_defaults(handler=run)
     chat_ = sub.add_parser("chat", help="answer the questionnaires in this terminal")
     chat_.add_argument(
@@ -50,10 +57,12 @@ def register(sub: Subparsers) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
-        if settings.webhook_url or not _stdin_is_interactive():
+        if settings.webhook_url:
             return EXIT_CONFIG
         print("", file=sys.stderr)
-        return asyncio.run(chat(settings, argparse.Namespace(person=None, lang=None)))
+        host, port = args.host or DEFAULT_HOST, args.port or DEFAULT_PORT
+        # From a terminal (or a pipe) Ctrl-D stops it; in a container without input it serves on.
+        return asyncio.run(serve_web(settings, host, port, send=True, stop_on_eof=_stdin_is_interactive()))
     if settings.webhook_url and settings.pseudonym_key is None:
         print(
             "mitsprache: webhook mode needs MITSPRACHE_PSEUDONYM_KEY (at least 32 characters), "
@@ -63,7 +72,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     logs.configure(settings.log_level)
-    return asyncio.run(_telegram(settings))
+    return asyncio.run(
+        _telegram(settings, args.host or settings.listen_host, args.port or settings.listen_port)
+    )
 
 
 def _stdin_is_interactive() -> bool:
@@ -98,9 +109,10 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _telegram(settings: Settings) -> int:
+async def _telegram(settings: Settings, host: str, port: int) -> int:
     from aiohttp import web
 
+    from bot.serving import telegram_and_web
     from bot.telegram import app as telegram_app
 
     assert settings.bot_token is not None
@@ -110,18 +122,26 @@ async def _telegram(settings: Settings) -> int:
             settings.bot_token.get_secret_value(), settings.telegram_api_url, wait_out_flood=True
         )
         try:
-            dp = telegram_app.build_dispatcher(conversations, rt.sessions, rt.locales, settings)
-            if not settings.webhook_url:
+            # With a public address for the web chat, it runs here too: one sender for both channels.
+            dp, chat = telegram_and_web(conversations, rt.locales, settings, web_chat=bool(settings.web_url))
+            if settings.webhook_url:
+                secret = telegram_app.webhook_secret(settings, rt.key)
+                web_app = telegram_app.build_webhook_app(bot, dp, settings, secret, rt.engine)
+                if chat is not None:
+                    chat.add_to(web_app)
+            elif chat is not None:
+                web_app = chat.app()
+            else:
                 await telegram_app.run_polling(bot, dp)
                 return 0
-            secret = telegram_app.webhook_secret(settings, rt.key)
-            web_app = telegram_app.build_webhook_app(bot, dp, settings, secret, rt.engine)
             runner = web.AppRunner(web_app, access_log_class=telegram_app.PrivateAccessLogger)
             await runner.setup()
-            site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
-            await site.start()
+            await web.TCPSite(runner, host, port).start()
             try:
-                await asyncio.Event().wait()
+                if settings.webhook_url:
+                    await asyncio.Event().wait()
+                else:
+                    await telegram_app.run_polling(bot, dp)
             finally:
                 await runner.cleanup()
             return 0

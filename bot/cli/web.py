@@ -1,10 +1,17 @@
-"""`mitsprache web`: the web chat on its own, for people without Telegram (no token needed)."""
+"""`mitsprache web`: the web chat on its own, for people without Telegram (no token needed).
+
+`mitsprache run` without a token serves the same (bot/cli/conversation.py), with the paced sender for
+the web inbox; `mitsprache web` beside a running bot leaves sending to the bot's process.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from bot import logs
@@ -14,6 +21,9 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
 
+DEFAULT_HOST = "127.0.0.1"  # reachable from this machine only; a reverse proxy publishes it
+DEFAULT_PORT = 8080
+
 
 def register(sub: Subparsers) -> None:
     web_ = sub.add_parser(
@@ -21,33 +31,91 @@ def register(sub: Subparsers) -> None:
         help="serve the web chat (the consultation in any browser, no account)",
         description="Serve the web chat until Ctrl-C. Open the printed address in a browser. Behind a "
         "reverse proxy with HTTPS, set MITSPRACHE_WEB_URL to the public address (cookies are then "
-        "marked Secure).",
+        "marked Secure). Messages the bot sends on its own (invitations, a seat that became free) are "
+        "delivered by the process that runs `mitsprache run`; use --send when this is the only process.",
     )
-    web_.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    web_.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    add_address_options(web_)
+    web_.add_argument(
+        "--send", action="store_true", help="also run the paced sender (only when no bot process runs)"
+    )
     web_.set_defaults(handler=in_loop(serve))
 
 
+def add_address_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None, help=f"address to listen on (default: {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=None, help=f"port (default: {DEFAULT_PORT})")
+
+
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    return await serve_web(
+        settings, args.host or DEFAULT_HOST, args.port or DEFAULT_PORT, send=args.send, stop_on_eof=False
+    )
+
+
+async def serve_web(settings: Settings, host: str, port: int, *, send: bool, stop_on_eof: bool) -> int:
+    """Serves until Ctrl-C (or, with `stop_on_eof`, until this terminal's input ends: Ctrl-D)."""
     from aiohttp import web
 
+    from bot.delivery.compose import composer
+    from bot.delivery.worker import DeliveryWorker
     from bot.usecases.turns import Conversations
-    from bot.web.app import WebAccessLogger, WebChat
+    from bot.web.app import WebAccessLogger, build_web_chat
+    from bot.web.transport import WebInboxTransport
     from dialogs.engine import Engine
+    from storage.web_notices import CHANNEL
 
     logs.configure(settings.log_level)
     async with database(settings) as rt:
         conversations = Conversations(Engine(rt.catalogue), rt.sessions, rt.key, rt.translators)
-        chat = WebChat(
-            conversations, rt.locales, settings.default_locale, rt.translators,
-            secure_cookie=settings.web_url.startswith("https://"),
-        )  # fmt: skip
+        worker = DeliveryWorker(
+            rt.sessions, composer(rt.sessions, rt.translators), rate=settings.broadcast_rate
+        )
+        chat = build_web_chat(conversations, rt.locales, settings, worker.poke if send else lambda: None)
         runner = web.AppRunner(chat.app(), access_log_class=WebAccessLogger)
         await runner.setup()
-        await web.TCPSite(runner, args.host, args.port).start()
-        print(f"The web chat runs at http://{args.host}:{args.port}/ (Ctrl-C stops it).", file=sys.stderr)
         try:
-            await asyncio.Event().wait()
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            print(f"mitsprache: cannot listen on {host}:{port} ({exc.strerror}); try --port", file=sys.stderr)
+            return 1
+        bound = runner.addresses[0][1] if runner.addresses else port  # the port chosen for --port 0
+        shown = settings.web_url or f"http://{host}:{bound}/"
+        print(f"The web chat runs at {shown}  - open it in a browser.", file=sys.stderr)
+        print(
+            "Ctrl-D or Ctrl-C stops it." if stop_on_eof else "Ctrl-C stops it.",
+            "For the conversation in this terminal, run `mitsprache chat`.",
+            file=sys.stderr,
+        )
+        sender = (
+            asyncio.create_task(worker.forever({CHANNEL: WebInboxTransport(rt.sessions)})) if send else None
+        )
+        try:
+            await (_input_ends() if stop_on_eof else asyncio.Event().wait())
+            print("Input ended: the web chat stops.", file=sys.stderr)
         finally:
+            if sender is not None:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
             await runner.cleanup()
     return 0
+
+
+async def _input_ends() -> None:
+    """Waits for the end of standard input, reading it in a daemon thread (a blocked read must not keep
+    the program alive after Ctrl-C). Lines typed meanwhile only get a hint: the chat is in the browser."""
+    loop = asyncio.get_running_loop()
+    ended = asyncio.Event()
+
+    def read() -> None:
+        hinted = False
+        for _line in sys.stdin:
+            if not hinted:
+                hint = "(This terminal only serves the web chat; answers go in the browser.)"
+                loop.call_soon_threadsafe(functools.partial(print, hint, file=sys.stderr))
+                hinted = True
+        loop.call_soon_threadsafe(ended.set)
+
+    threading.Thread(target=read, name="stdin-watch", daemon=True).start()
+    await ended.wait()

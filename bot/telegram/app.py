@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.compose import composer
+from bot.delivery.transport import Transport
 from bot.delivery.worker import DeliveryWorker
 from bot.locales import translator
 from bot.settings import Settings
@@ -94,10 +95,13 @@ def build_dispatcher(
     settings: Settings,
     *,
     sender_session: Callable[[], BaseSession] | None = None,
+    other_transports: Mapping[str, Transport] | None = None,
 ) -> Dispatcher:
     """The Telegram shell over the use cases. `dp["worker"]` is the paced sender, `dp["exports"]` the
     exports under way; both run in the bot's background from start-up to shutdown. `sender_session`
-    makes the session of the sender's own Bot (default: a new HTTP session to the bot's API server)."""
+    makes the session of the sender's own Bot (default: a new HTTP session to the bot's API server);
+    `other_transports` are the other channels this process's sender delivers to (the web inbox)."""
+    other_transports = dict(other_transports or {})
     dp = Dispatcher()
     catalogue = conversations.engine.catalogue
     worker = DeliveryWorker(
@@ -150,7 +154,8 @@ def build_dispatcher(
         own = Bot(bot.token, session=session, default=bot.default)
         senders.append(own)
         # Resumes what a crash interrupted, sends what staff, RSVPs and the CLI queue, and reminders.
-        background.append(asyncio.create_task(worker.forever({CHANNEL: TelegramTransport(own)})))
+        transports = {**other_transports, CHANNEL: TelegramTransport(own)}
+        background.append(asyncio.create_task(worker.forever(transports)))
 
     async def on_shutdown() -> None:
         for task in background:

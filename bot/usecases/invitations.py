@@ -97,7 +97,7 @@ class Invitations:
         async with self.sessions() as session:
             subscriber = await events.subscriber(session, person)
         if subscriber is None:
-            return [subscription.not_subscribed(t)]
+            return [subscription.not_subscribed(t), subscription.ask(t)]  # one tap away
         async with self.sessions() as session, session.begin():
             result = await events.answer(session, event_id, subscriber.id, answer)
             promoted = await outbox.queue_personal(

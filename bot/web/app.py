@@ -9,6 +9,7 @@ travels in the URL.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import secrets
@@ -24,28 +25,35 @@ from aiohttp.abc import AbstractAccessLogger
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import catalogs
+from bot.settings import Settings
+from bot.usecases.invitations import Channel, Invitations
 from bot.usecases.turns import Conversations
+from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
 from dialogs.messages import (
     QUESTIONNAIRE_ACTIONS,
+    Attachment,
     Command,
     ConsentGiven,
     Forgotten,
     Input,
-    Outcome,
     Press,
     Reply,
     Text,
 )
+from storage.web_notices import web_chat_id
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_BODY = 16 * 1024  # a form with the longest free text fits many times over
 MAX_TEXT = 4000
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,40}")  # a form's one-time key, as new_key() makes them
-COMMANDS = ("fields", "pause", "privacy", "mydata", "delete", "help")
+COMMANDS = ("fields", "pause", "privacy", "mydata", "delete", "help")  # the questionnaire's own
+INVITATION_COMMANDS = ("events", "subscribe", "unsubscribe")
+INVITATION_ACTIONS = ("rsvp", "sub")
+MEDIA_TYPES = {".ics": "text/calendar", ".csv": "text/csv"}
 FLASH_KEPT = 300.0  # seconds a POST's replies wait for the page that shows them
 COOKIE_MAX_AGE = 365 * 24 * 3600
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -81,10 +89,9 @@ class Flashes:
         self.size, self.clock = size, clock
         self._items: OrderedDict[str, _Flash] = OrderedDict()
 
-    def put(self, outcome: Outcome, locale: str, show_code: bool = False) -> str:
+    def put(self, replies: tuple[Reply, ...], seq: int, locale: str, show_code: bool = False) -> str:
         token = secrets.token_urlsafe(9)
-        seq = outcome.state.seq if outcome.state is not None else 0
-        self._items[token] = _Flash(outcome.replies, seq, locale, self.clock(), show_code)
+        self._items[token] = _Flash(replies, seq, locale, self.clock(), show_code)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
         return token
@@ -141,6 +148,8 @@ class WebChat:
     def __init__(
         self,
         conversations: Conversations,
+        invitations: Invitations,
+        inbox: WebInbox,
         locales: Collection[str],
         default_locale: str,
         translators: Callable[[str], Translator],
@@ -149,6 +158,8 @@ class WebChat:
         rate_limit: RateLimit | None = None,
     ) -> None:
         self.conversations = conversations
+        self.invitations = invitations
+        self.inbox = inbox
         self.locales = list(locales)
         self.default_locale = default_locale
         self.translators = translators
@@ -163,20 +174,25 @@ class WebChat:
             lstrip_blocks=True,
         )
         self.templates.globals["new_key"] = lambda: secrets.token_urlsafe(16)
+        self.templates.filters["href"] = attachment_href
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._guard])
-        self.add_routes(app)
+        """The web chat on its own."""
+        app = web.Application(client_max_size=MAX_BODY)
+        self.add_to(app)
         return app
 
-    def add_routes(self, app: web.Application) -> None:
+    def add_to(self, app: web.Application) -> None:
+        """Adds the web chat to an application, e.g. the Telegram webhook's: one process serves both."""
+        guarded = self._guarded
         app.router.add_get("/", self.home)
-        app.router.add_post("/press", self.press)
-        app.router.add_post("/say", self.say)
-        app.router.add_post("/command", self.command)
+        app.router.add_post("/press", guarded(self.press))
+        app.router.add_post("/say", guarded(self.say))
+        app.router.add_post("/command", guarded(self.command))
         app.router.add_get("/continue", self.continue_form)
-        app.router.add_post("/continue", self.continue_with_code)
+        app.router.add_post("/continue", guarded(self.continue_with_code))
         app.router.add_static("/static", HERE / "static", append_version=False)
+        app.on_response_prepare.append(_security_headers)
 
     # ----- who, and in which language -------------------------------------------------------------------
 
@@ -202,15 +218,17 @@ class WebChat:
         flash = self.flashes.take(request.query.get("f", ""))
         code = self._code(request)
         if code is not None:
-            outcome = await self.conversations.view(self._person(code))
+            person = self._person(code)
+            outcome = await self.conversations.view(person)
             if outcome is not None and outcome.state is not None:
+                notices = tuple(await self.inbox.take(person))
                 if flash is not None:
-                    shown = flash.show_code
                     return self._chat(
-                        flash.replies, flash.seq, flash.locale, code, consented=True, show_code=shown
-                    )
+                        notices + flash.replies, flash.seq, flash.locale, code, consented=True,
+                        show_code=flash.show_code,
+                    )  # fmt: skip
                 state = outcome.state
-                return self._chat(outcome.replies, state.seq, state.locale, code, consented=True)
+                return self._chat(notices + outcome.replies, state.seq, state.locale, code, consented=True)
             code = None  # deleted meanwhile (or on another device): start afresh
         if flash is not None:
             response = self._chat(flash.replies, flash.seq, flash.locale, None, consented=False)
@@ -253,8 +271,9 @@ class WebChat:
         t = self.translators(locale)
         nav = (
             [
-                ("fields", t._("Übersicht")), ("pause", t._("Pause")), ("privacy", t._("Datenschutz")),
-                ("mydata", t._("Meine Daten")), ("delete", t._("Alles löschen")), ("help", t._("Hilfe")),
+                ("fields", t._("Übersicht")), ("events", t._("Veranstaltungen")), ("pause", t._("Pause")),
+                ("privacy", t._("Datenschutz")), ("mydata", t._("Meine Daten")),
+                ("delete", t._("Alles löschen")), ("help", t._("Hilfe")),
             ]
             if consented
             else []
@@ -263,6 +282,7 @@ class WebChat:
             "chat.html", locale, code, replies=[self._with_notice(r, t) for r in replies], seq=seq,
             button_lang="" if consented else locale, nav=nav, nav_label=t._("Befehle"),
             answer_label=t._("Ihre Antwort"), send_label=t._("Senden"), max_text=MAX_TEXT,
+            download_label=t._("Herunterladen"),
             code=identity.shown(code) if code and show_code else None,
             code_note=t._("Ihr Fortsetzungs-Code (damit geht es auf einem anderen Gerät weiter):"),
         )  # fmt: skip
@@ -302,6 +322,8 @@ class WebChat:
         form, code = await self._form(request)
         action, arg = form.get("action", ""), form.get("arg", "")[:64]
         seq = form.get("seq", "")
+        if code is not None and action in INVITATION_ACTIONS:
+            return await self._invitation(code, action, arg, _update_key(form))
         if action not in QUESTIONNAIRE_ACTIONS or not (seq.isascii() and seq.isdigit() and len(seq) < 10):
             return self._back(request)
         locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
@@ -309,43 +331,70 @@ class WebChat:
             if action != "agree":  # before consent nothing is stored: show the answer, nothing else
                 raise web.HTTPSeeOther(f"/?lang={locale}&after={action}")
             code = identity.new_code()
-        return await self._turn(code, Press(int(seq), action, arg), locale, form.get("key", ""))
+        return await self._turn(code, Press(int(seq), action, arg), locale, _update_key(form))
 
     async def say(self, request: web.Request) -> web.StreamResponse:
         form, code = await self._form(request)
         if code is None:
             return self._back(request)
         text = form.get("text", "")[:MAX_TEXT]
-        inp: Input = Text(text)
         if text.startswith("/") and len(text) > 1:  # typed like in the other channels
-            inp = Command(text[1:].split()[0].lower())
-        return await self._turn(code, inp, self.default_locale, form.get("key", ""))
+            return await self._command(code, text[1:].split()[0].lower(), _update_key(form))
+        return await self._turn(code, Text(text), self.default_locale, _update_key(form))
 
     async def command(self, request: web.Request) -> web.StreamResponse:
         form, code = await self._form(request)
-        name = form.get("name", "")
-        if code is None or name not in COMMANDS:
+        if code is None:
             return self._back(request)
-        return await self._turn(code, Command(name), self.default_locale, form.get("key", ""))
+        return await self._command(code, form.get("name", ""), _update_key(form))
 
-    async def _turn(self, code: str, inp: Input, locale: str, key: str) -> web.Response:
-        update = (
-            f"web:{key}" if 8 <= len(key) <= 40 and key.replace("-", "").replace("_", "").isalnum() else None
-        )
+    async def _command(self, code: str, name: str, update: str | None) -> web.Response:
+        if name in INVITATION_COMMANDS:
+            return await self._invitation(code, name, "", update)
+        return await self._turn(code, Command(name), self.default_locale, update)
+
+    async def _turn(self, code: str, inp: Input, locale: str, update: str | None) -> web.Response:
         outcome = await self.conversations.handle(self._person(code), inp, locale, update)
         shown = outcome.state.locale if outcome.state is not None else locale
         show_code = any(isinstance(e, ConsentGiven) for e in outcome.events) or inp in (
             Command("mydata"), Command("privacy"),
         )  # fmt: skip
-        response = _redirect(f"/?f={self.flashes.put(outcome, shown, show_code)}")
+        seq = outcome.state.seq if outcome.state is not None else 0
+        response = _redirect(f"/?f={self.flashes.put(outcome.replies, seq, shown, show_code)}")
         if any(isinstance(event, Forgotten) for event in outcome.events):
             response.del_cookie(identity.COOKIE, path="/")  # "delete everything" includes the cookie
         elif outcome.state is not None:
-            response.set_cookie(
-                identity.COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Lax",
-                secure=self.secure_cookie,
-            )  # fmt: skip
+            self._keep_cookie(response, code)
         return response
+
+    async def _invitation(self, code: str, what: str, arg: str, update: str | None) -> web.Response:
+        """Events, the invitation subscription and RSVPs: the invitations use case, as in Telegram."""
+        person = self._person(code)
+        outcome = await self.conversations.view(person)
+        if outcome is None or outcome.state is None:
+            raise web.HTTPSeeOther("/")  # only people who agreed to the consultation
+        state = outcome.state
+        t = self.translators(state.locale)
+        if what == "events":
+            replies = await self.invitations.upcoming(t)
+        elif what == "subscribe":
+            replies = [self.invitations.ask(t)]
+        elif what == "unsubscribe":
+            replies = [await self.invitations.unsubscribe(person, t)]
+        elif what == "sub":
+            channel = Channel(identity.CHANNEL, web_chat_id(person))
+            replies = await self.invitations.subscribe_step(person, channel, state.locale, arg, update)
+            if not replies:  # a resubmitted form: the step was taken already
+                raise web.HTTPSeeOther("/")
+        else:
+            replies = await self.invitations.rsvp(person, arg, t)
+        return _redirect(f"/?f={self.flashes.put(tuple(replies), state.seq, state.locale)}")
+
+    def _keep_cookie(self, response: web.StreamResponse, code: str) -> None:
+        response.set_cookie(
+            identity.COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Lax",
+            secure=self.secure_cookie,
+        )  # fmt: skip
 
     def _back(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/")
@@ -373,36 +422,70 @@ class WebChat:
             t = self.translators(locale)
             return self._continue_page(locale, t._("Diesen Code kennen wir nicht. Bitte prüfen Sie ihn."))
         response = _redirect("/")
-        response.set_cookie(
-            identity.COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Lax",
-            secure=self.secure_cookie,
-        )  # fmt: skip
+        self._keep_cookie(response, code)
         return response
 
-    # ----- every request --------------------------------------------------------------------------------
+    # ----- every form post ------------------------------------------------------------------------------
 
-    @web.middleware
-    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Security headers on every answer; a rate limit per browser and per address."""
-        # Per browser once it has a cookie; per address before (consent, continuation codes). Behind a
-        # reverse proxy every address is the proxy's: see docs/operating.md.
-        code = request.cookies.get(identity.COOKIE)
-        key = f"c:{code[:16]}" if code else f"a:{request.remote or '?'}"
-        if request.method == "POST" and not self.rate_limit.allow(key):
-            response: web.StreamResponse = web.Response(
-                status=429, text="Too many requests: please wait a moment.", headers={"Retry-After": "5"}
-            )
-        else:
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                exc.headers.update({k: v for k, v in SECURITY_HEADERS.items() if k not in exc.headers})
-                raise
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    def _guarded(self, handler: Handler) -> Handler:
+        """A body-size limit and a rate limit per browser and per address, for the web chat's forms only
+        (not for a Telegram webhook served by the same application)."""
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            if request.content_length is None or request.content_length > MAX_BODY:
+                raise web.HTTPRequestEntityTooLarge(
+                    max_size=MAX_BODY, actual_size=request.content_length or 0
+                )
+            # Per browser once it has a cookie; per address before (consent, continuation codes). Behind
+            # a reverse proxy every address is the proxy's: see docs/operating.md.
+            code = request.cookies.get(identity.COOKIE)
+            key = f"c:{code[:16]}" if code else f"a:{request.remote or '?'}"
+            if not self.rate_limit.allow(key):
+                return web.Response(
+                    status=429, text="Too many requests: please wait a moment.", headers={"Retry-After": "5"}
+                )
+            return await handler(request)
+
+        return guarded
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+def _update_key(form: dict[str, str]) -> str | None:
+    """The form's one-time key as the turn's update key: a resubmitted form is recognised."""
+    key = form.get("key", "")
+    return f"web:{key}" if _KEY.fullmatch(key) else None
+
+
+def attachment_href(attachment: Attachment) -> str:
+    """A file as a data: link, downloaded by the browser: no second request, no file kept on the server
+    (an .ics is about a kilobyte)."""
+    kind = MEDIA_TYPES.get(Path(attachment.filename).suffix, "application/octet-stream")
+    return f"data:{kind};base64,{base64.b64encode(attachment.content).decode('ascii')}"
 
 
 def _redirect(location: str) -> web.Response:
     """303 See Other: the browser GETs the page, and a reload does not post the form again."""
     return web.Response(status=303, headers={"Location": location})
+
+
+def build_web_chat(
+    conversations: Conversations,
+    locales: Collection[str],
+    settings: Settings,
+    poke: Callable[[], None] = lambda: None,
+) -> WebChat:
+    """The web chat over the same use cases as the other shells; `poke` wakes the process's sender."""
+    sessions, translators = conversations.sessions, conversations.translators
+    return WebChat(
+        conversations,
+        Invitations(sessions, conversations.engine.catalogue, translators, poke),
+        WebInbox(sessions),
+        locales,
+        settings.default_locale,
+        translators,
+        secure_cookie=settings.web_url.startswith("https://"),
+    )

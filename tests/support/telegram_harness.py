@@ -30,10 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import catalogs
 from bot.delivery.worker import DeliveryWorker
 from bot.locales import translator
+from bot.serving import telegram_and_web
 from bot.settings import Settings
 from bot.telegram import app as telegram_app
 from bot.telegram.sending import telegram_sender
 from bot.usecases.turns import Conversations
+from bot.web.app import WebChat
 from dialogs.definitions import load_catalogue
 from dialogs.engine import Engine
 from storage.db import session_factory
@@ -77,8 +79,12 @@ class UpdateFailed(AssertionError):
 class BotUnderTest:
     """The bot as `mitsprache run` builds it, pointed at the fake Bot API and a test database."""
 
-    def __init__(self, fake: FakeTelegram, db: AsyncEngine, **settings: Any) -> None:
+    def __init__(
+        self, fake: FakeTelegram, db: AsyncEngine, *, with_web_chat: bool = False, **settings: Any
+    ) -> None:
         self.fake = fake
+        self.with_web_chat = with_web_chat
+        self.web_chat: WebChat | None = None
         self.db = db
         self.settings = Settings(
             bot_token=TOKEN, telegram_api_url=IN_PROCESS_URL, pseudonym_key=KEY, **settings
@@ -95,23 +101,19 @@ class BotUnderTest:
         self._runner: web.AppRunner | None = None
 
     def _build(self, *, in_process: bool) -> tuple[Bot, Dispatcher]:
-        sessions = session_factory(self.db)
         if in_process:
             self.bot = telegram_app.build_bot(
                 TOKEN, IN_PROCESS_URL, wait_out_flood=True, session=self.fake.session()
             )
-            self.dp = telegram_app.build_dispatcher(
-                self.conversations,
-                sessions,
-                catalogs.shipped_locales(),
-                self.settings,
-                sender_session=self.fake.session,
-            )
+            self.dp, self.web_chat = telegram_and_web(
+                self.conversations, catalogs.shipped_locales(), self.settings,
+                web_chat=self.with_web_chat, sender_session=self.fake.session,
+            )  # fmt: skip
         else:
             self.settings = self.settings.model_copy(update={"telegram_api_url": self.fake.base_url})
             self.bot = telegram_app.build_bot(TOKEN, self.fake.base_url, wait_out_flood=True)
-            self.dp = telegram_app.build_dispatcher(
-                self.conversations, sessions, catalogs.shipped_locales(), self.settings
+            self.dp, self.web_chat = telegram_and_web(
+                self.conversations, catalogs.shipped_locales(), self.settings, web_chat=self.with_web_chat
             )
             # Outermost, so that updates dropped by throttling are counted too.
             self.dp.update.outer_middleware._middlewares.insert(0, _CountHandled(self.fake))
@@ -183,6 +185,8 @@ class BotUnderTest:
         bot, dp = self._build(in_process=False)
         secret = telegram_app.webhook_secret(self.settings, KEY.encode())
         app = telegram_app.build_webhook_app(bot, dp, self.settings, secret, self.db)
+        if self.web_chat is not None:
+            self.web_chat.add_to(app)  # one process serves both, as `mitsprache run` with MITSPRACHE_WEB_URL
         self._runner = web.AppRunner(app, access_log_class=telegram_app.PrivateAccessLogger)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()

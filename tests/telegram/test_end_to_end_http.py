@@ -10,10 +10,12 @@ import json
 import logging
 import os
 import random
+import re
 import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -24,9 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import logs
 from bot.telegram.app import build_bot
 from bot.telegram.sending import telegram_sender
+from bot.usecases import events as event_usecases
 from dialogs.bidi import FSI, PDI
+from dialogs.events import EventDefinition
+from storage import events
 from storage.db import session_factory
 from storage.models import Answer, FieldCompletion, Participant
+from storage.web_notices import web_chat_id
 from tests.support.broadcasts import BASE, STAFF, add_subscribers, new_broadcast, sends_per_chat, staff_calls
 from tests.support.broadcasts import statuses as delivery_statuses
 from tests.support.database import ALL_PERSONAL_TABLES
@@ -175,6 +181,58 @@ async def test_webhook_secret_check_and_access_log(
         logged = " ".join(r.getMessage() for r in caplog.records)
         assert "/telegram/" in logged  # the access log is there
         assert secret[:24] not in logged and secret not in logged
+    finally:
+        await bot.stop()
+
+
+async def test_one_process_serves_the_webhook_and_the_web_chat_with_one_sender(
+    served: FakeTelegram, db: AsyncEngine
+) -> None:
+    """`mitsprache run` with MITSPRACHE_WEB_URL: the web chat on the webhook's server, and a cancellation
+    reaches a Telegram person and a browser person through the one sender. The webhook is not subject
+    to the web chat's rate limit."""
+    bot = BotUnderTest(served, db, throttle_rate=0, with_web_chat=True, web_url="http://127.0.0.1")
+    base = await bot.start_webhook()
+    try:
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        await Person(served, 8201).say("/start")  # a chat Telegram knows
+        async with session_factory(db)() as session, session.begin():
+            event_id = await events.add_event(session, EventDefinition.model_validate({
+                "title": {"de": "Dialog in Moabit"}, "starts_at": start,
+                "ends_at": start + timedelta(hours=1), "place": "Rathaus Tiergarten", "district": "mitte",
+                "status": "published",
+            }))  # fmt: skip
+            telegram_person = bot.pseudonym(8201)
+            await events.subscribe(session, telegram_person, "telegram", 8201, "de", [], [])
+        for _ in range(40):  # more than the web chat's burst: Telegram's posts are never refused
+            await Person(served, 8300 + _).say("/help")
+        assert set(served.webhook_statuses) == {200}
+
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            consent = await (await browser.get(base + "/?lang=de")).text()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', consent)
+            assert csrf is not None
+            form = {"csrf": csrf.group(1), "key": "k" * 22, "seq": "0", "lang": "de", "action": "agree"}
+            async with browser.post(base + "/press", data=form) as page:
+                assert page.status == 200 and "Danke! Sie können jetzt beginnen." in await page.text()
+            web_person = next(c.value for c in browser.cookie_jar if c.key == "mitsprache")
+            person = bot.conversations.person("web", web_person)
+            async with session_factory(db)() as session, session.begin():
+                await events.subscribe(session, person, "web", web_chat_id(person), "de", [], [])
+                for who in (telegram_person, person):
+                    subscriber = await events.subscriber(session, who)
+                    assert subscriber is not None
+                    await events.answer(session, event_id, subscriber.id, "yes")
+            assert await event_usecases.cancel(session_factory(db), event_id) is not None
+            bot.worker.poke()
+            await served.wait_for(
+                lambda: any("Dialog in Moabit" in (m.plain_text or "") for m in served.messages(8201))
+            )
+            rounds = bot.worker.rounds
+            await served.wait_for(lambda: bot.worker.rounds > rounds)  # the round that sent it is over
+            async with browser.get(base + "/") as page:
+                shown = await page.text()
+            assert "Dialog in Moabit" in shown and "ABGESAGT" in shown, shown[:2000]
     finally:
         await bot.stop()
 

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import catalogs
 from bot.locales import translator
+from bot.usecases.invitations import Invitations
 from bot.usecases.turns import Conversations
+from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
 from bot.web.app import WebChat
 from dialogs import views
@@ -47,6 +49,7 @@ class Page:
     dir: str = ""
     text: str = ""
     forms: list[Form] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, download name)
 
     def button(self, label: str) -> Form:
         for form in self.forms:
@@ -67,6 +70,8 @@ class _Reader(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "html":
             self.page.lang, self.page.dir = a.get("lang", ""), a.get("dir", "")
+        elif tag == "a":
+            self.page.links.append((a.get("href", ""), a.get("download", "")))
         elif tag == "form":
             self.form = Form(a.get("action", ""), {})
             self.page.forms.append(self.form)
@@ -124,9 +129,17 @@ class Browser:
 @pytest.fixture
 async def chat(db: AsyncEngine, real_catalogue: Catalogue) -> AsyncIterator[tuple[Browser, WebChat]]:
     conversations = Conversations(Engine(real_catalogue), session_factory(db), KEY, translator)
-    web_chat = WebChat(conversations, catalogs.shipped_locales(), "de", translator)
+    web_chat = web_chat_over(conversations)
     async with TestClient(TestServer(web_chat.app())) as client:
         yield Browser(client), web_chat
+
+
+def web_chat_over(conversations: Conversations) -> WebChat:
+    sessions = conversations.sessions
+    invitations = Invitations(sessions, conversations.engine.catalogue, translator)
+    return WebChat(
+        conversations, invitations, WebInbox(sessions), catalogs.shipped_locales(), "de", translator
+    )
 
 
 async def count(db: AsyncEngine, model: type[Participant] | type[Answer]) -> int:

@@ -1,0 +1,38 @@
+"""One process that serves Telegram and the web chat: one dispatcher, one web chat, and one paced sender
+that delivers to both channels (the web inbox needs only the database). `mitsprache run` and the tests
+build the bot here, so both run the same composition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+from bot.usecases.turns import Conversations
+
+if TYPE_CHECKING:
+    from aiogram import Dispatcher
+    from aiogram.client.session.base import BaseSession
+
+    from bot.web.app import WebChat
+
+
+def telegram_and_web(
+    conversations: Conversations,
+    locales: Sequence[str],
+    settings: Settings,
+    *,
+    web_chat: bool,
+    sender_session: Callable[[], BaseSession] | None = None,
+) -> tuple[Dispatcher, WebChat | None]:
+    from bot.telegram import app as telegram_app
+    from bot.web.app import build_web_chat
+    from bot.web.transport import WebInboxTransport
+    from storage.web_notices import CHANNEL
+
+    dp = telegram_app.build_dispatcher(
+        conversations, conversations.sessions, locales, settings, sender_session=sender_session,
+        other_transports={CHANNEL: WebInboxTransport(conversations.sessions)},
+    )  # fmt: skip
+    chat = build_web_chat(conversations, locales, settings, dp["worker"].poke) if web_chat else None
+    return dp, chat
