@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot import start_links
 from dialogs.definitions import FIELD_IDS
 from storage.pseudonym import MIN_KEY_LENGTH, load_or_create_key
 
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     )
     default_locale: str = Field(default="de", description="Language before a person picks one.")
     bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather.")
+    bot_username: str = Field(
+        default="", description="The bot's username (e.g. MitspracheBot), for t.me links on QR posters."
+    )
     telegram_api_url: str = Field(
         default="https://api.telegram.org",
         description="Bot API server, e.g. a self-hosted telegram-bot-api.",
@@ -146,6 +150,11 @@ class Settings(BaseSettings):
                 "Copy it again from @BotFather."
             )
         return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _check_bot_username(cls, value: str) -> str:
+        return start_links.bot_username(value) if value.strip() else ""
 
     @field_validator("telegram_api_url", "webhook_url", "web_url")
     @classmethod

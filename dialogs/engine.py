@@ -58,9 +58,11 @@ class Engine:
         return turn.replies
 
     def _before_consent(self, inp: Input, t: Translator) -> Outcome:
-        # Nothing about the person exists yet, and nothing may be stored until they agree.
+        # Nothing about the person exists yet, and nothing may be stored until they agree: a field a
+        # start link asked for travels in the consent buttons' arg until then.
+        linked = self._linked_field(inp)
         if isinstance(inp, Press) and inp.action == "agree":
-            state = ConversationState(locale=t.locale, seq=1)
+            state = ConversationState(locale=t.locale, seq=1, after_about=linked)
             turn = _Turn(self.catalogue, state, t)
             turn.events.append(ConsentGiven(t.locale))
             turn.replies.append(Reply(t._("Danke! Sie können jetzt beginnen.")))
@@ -71,12 +73,23 @@ class Engine:
         if (isinstance(inp, Press) and inp.action == "more") or (
             isinstance(inp, Command) and inp.name == "privacy"
         ):
-            return Outcome(None, (views.privacy_details(t), views.consent_request(t)))
+            return Outcome(None, (views.privacy_details(t), views.consent_request(t, linked or "")))
         if isinstance(inp, Command) and inp.name == "help":
             return Outcome(None, (views.help_text(t), views.consent_request(t)))
         if isinstance(inp, Command) and inp.name in ("mydata", "delete"):
             return Outcome(None, (views.nothing_stored(t), views.consent_request(t)))
-        return Outcome(None, (views.welcome(t), views.consent_request(t)))
+        return Outcome(None, (views.welcome(t), views.consent_request(t, linked or "")))
+
+    def _linked_field(self, inp: Input) -> str | None:
+        """The field a start link asked for (in `Start`, or in a consent button drawn for one); None
+        when there is none, or it is no field of the catalogue."""
+        if isinstance(inp, Start):
+            wanted = inp.field
+        elif isinstance(inp, Press) and inp.action in ("agree", "more"):
+            wanted = inp.arg
+        else:
+            return None
+        return wanted if wanted in self.catalogue.field_ids else None
 
 
 class _Turn:
@@ -113,6 +126,8 @@ class _Turn:
         for field_id in list(s.fields):
             if self.catalogue.get(field_id) is None:
                 del s.fields[field_id]
+        if s.after_about is not None and s.after_about not in self.catalogue.field_ids:
+            s.after_about = None
         if s.field is not None and self.catalogue.get(s.field) is None:
             s.field, s.mode = None, "menu"
         if s.field is None:
@@ -142,7 +157,7 @@ class _Turn:
 
     def dispatch(self, inp: Input) -> None:
         if isinstance(inp, Start):
-            self.on_start()
+            self.on_start(inp.field if inp.field in self.catalogue.field_ids else None)
         elif isinstance(inp, Command):
             self.on_command(inp.name)
         elif isinstance(inp, Press):
@@ -157,7 +172,16 @@ class _Turn:
             self.state.seq += 1
             self.show_current()
 
-    def on_start(self) -> None:
+    def on_start(self, linked: str | None = None) -> None:
+        """`linked`: a field a start link asks for; it opens now if the person has sent the "about
+        you" block, otherwise that block comes first and the field right after it."""
+        if linked is not None:
+            if self.state.status(ABOUT_ID) == "done":
+                self.open_field(linked)
+            else:
+                self.state.after_about = linked
+                self.open_field(ABOUT_ID)
+            return
         if self.state.mode == "paused":
             self.resume()
             return
@@ -281,6 +305,8 @@ class _Turn:
     def open_field(self, field_id: str) -> None:
         s = self.state
         s.field, s.mode = field_id, "field"
+        if field_id != ABOUT_ID:
+            s.after_about = None  # the person went to a field: the one a start link asked for waits no more
         q = self.questionnaire
         assert q is not None
         fp = self.fp
@@ -441,7 +467,10 @@ class _Turn:
         self.state.seq += 1
         self.replies.append(Reply(self.t.p_(f"{q.id}.outro", q.outro)))
         if q.id == ABOUT_ID:
-            self.show_current()
+            if self.state.after_about is not None:
+                self.open_field(self.state.after_about)  # where the person's start link pointed
+            else:
+                self.show_current()
             return
         self.replies.append(views.field_finished(self.catalogue, self.state, q.id, self.t))
 

@@ -11,7 +11,7 @@ from dialogs.state import ConversationState
 # Button actions. Kept short: they travel inside Telegram's 64-byte callback data.
 Action = Literal[
     "agree",
-    "more",
+    "more",  # arg of both: the field a start link asked for, or ""
     "decline",  # consent
     "open",  # open a field (arg: field id)
     "pick",  # answer a single/scale/yesno question (arg: option id or scale value)
@@ -47,7 +47,10 @@ def is_action(name: str) -> TypeGuard[Action]:
 
 @dataclass(frozen=True)
 class Start:
-    """The person opened the conversation (or came back)."""
+    """The person opened the conversation (or came back). `field`: the field a start link (a poster's QR
+    code) asked for; it opens after consent and the "about you" block."""
+
+    field: str | None = None
 
 
 @dataclass(frozen=True)

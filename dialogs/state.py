@@ -36,6 +36,9 @@ class ConversationState(BaseModel):
     mode: Mode = "menu"
     field: str | None = None
     fields: dict[str, FieldProgress] = Field(default_factory=dict)
+    # A field a start link asked for, opened once the "about you" block is sent (a poster's QR code
+    # leads there); opening any other field settles it.
+    after_about: str | None = None
 
     def progress(self, field_id: str) -> FieldProgress:
         return self.fields.setdefault(field_id, FieldProgress())

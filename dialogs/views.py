@@ -29,7 +29,8 @@ def welcome(t: Translator) -> Reply:
     )
 
 
-def consent_request(t: Translator) -> Reply:
+def consent_request(t: Translator, field: str = "") -> Reply:
+    """`field`: the field a start link asked for; the buttons carry it, since nothing is stored yet."""
     return Reply(
         t._(
             "Bevor es losgeht: Wir speichern Ihre Antworten, Ihre Sprache und wo Sie im Fragebogen "
@@ -39,8 +40,8 @@ def consent_request(t: Translator) -> Reply:
             "Sind Sie einverstanden?"
         ),
         (
-            (Button(t._("Ja, einverstanden"), "agree"),),
-            (Button(t._("Mehr erfahren"), "more"),),
+            (Button(t._("Ja, einverstanden"), "agree", field),),
+            (Button(t._("Mehr erfahren"), "more", field),),
             (Button(t._("Nein"), "decline"),),
         ),
         topic="consent",

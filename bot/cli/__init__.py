@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.cli import broadcasts, catalogs, conversation, database, events, exports, web
+from bot.cli import broadcasts, catalogs, conversation, database, events, exports, qr, web
 from bot.cli.common import (
     EXIT_CONFIG,
     DatabaseUnavailable,
@@ -28,7 +28,7 @@ from dialogs.definitions import DefinitionError
 from dialogs.events import EventFileError
 from storage.migrate import SchemaOutdated
 
-GROUPS = (conversation, web, database, events, broadcasts, exports, catalogs)  # in the order of --help
+GROUPS = (conversation, web, database, events, broadcasts, exports, qr, catalogs)  # in the order of --help
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,11 +1,12 @@
-"""Router: the language picker (/start for new people, /language any time)."""
+"""Router: the language picker (/start for new people, /language any time), and /start by a deep link
+(`t.me/<bot>?start=ar-gesundheit`, a poster's QR code: dialogs/start_link.py), which chooses for them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot import catalogs
@@ -16,6 +17,7 @@ from bot.telegram.conversation import show
 from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
 from dialogs.messages import Button, Reply, SetLocale, Start
+from dialogs.start_link import parse
 
 
 def picker(locales: Sequence[str], suggested: str, t: Translator) -> Reply:
@@ -28,15 +30,22 @@ def picker(locales: Sequence[str], suggested: str, t: Translator) -> Reply:
 
 def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
     router = Router(name="language")
+    field_ids = conversations.engine.catalogue.field_ids
 
     @router.message(CommandStart())
     async def start(
-        message: Message, bot: Bot, person: str, locale: str, suggested_locale: str, consented: bool,
-        t: Translator, update_key: str,
+        message: Message, command: CommandObject, bot: Bot, person: str, locale: str, suggested_locale: str,
+        consented: bool, t: Translator, update_key: str,
     ) -> None:  # fmt: skip
-        if consented:
-            outcome = await conversations.handle(person, Start(), locale, update_key)
+        link = parse(command.args, locales, field_ids)
+        field = link.field if link is not None else None
+        if consented:  # their own language stays; the link's field opens (after "about you")
+            outcome = await conversations.handle(person, Start(field), locale, update_key)
             await show(bot, message.chat.id, outcome, locale)
+            return
+        if link is not None:  # the link chose the language: straight to the consent, in it
+            outcome = await conversations.handle(person, Start(field), link.locale, update_key)
+            await show(bot, message.chat.id, outcome, link.locale)
             return
         await render.send(bot, message.chat.id, [picker(locales, suggested_locale, t)])
 

@@ -15,10 +15,11 @@ from bot.cli import main
 
 codes = {}
 for argv in (["db", "upgrade"], ["event", "list"], ["broadcast", "status"], ["db", "current"],
-             ["audit"], ["broadcast", "--event", "1"]):
+             ["audit"], ["broadcast", "--event", "1"], ["qr", "--lang", "ar", "-o", "poster.svg"],
+             ["qr", "--lang", "ar", "--channel", "telegram", "--bot", "MitspracheBot", "-o", "poster.png"]):
     codes[" ".join(argv)] = main(argv)
 for argv in (["--help"], ["broadcast", "--help"], ["broadcast", "resume", "--help"], ["event", "--help"],
-             ["export", "--help"], ["run", "--help"]):
+             ["export", "--help"], ["run", "--help"], ["qr", "--help"]):
     try:
         main(argv)
     except SystemExit as done:
@@ -30,10 +31,11 @@ print(json.dumps({"codes": codes, "loaded": loaded}))
 
 
 async def test_commands_without_telegram_do_not_import_aiogram(db_url: str, tmp_path: Path) -> None:
+    # Run in tmp_path: `qr` writes its posters into the working folder.
     env = chat_env(db_url, tmp_path / "data")
     env.pop("MITSPRACHE_BOT_TOKEN", None)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SCRIPT, env=env,
+        sys.executable, "-c", SCRIPT, env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -47,11 +49,14 @@ async def test_commands_without_telegram_do_not_import_aiogram(db_url: str, tmp_
         "db current": 0,
         "audit": 0,
         "broadcast --event 1": 2,  # needs MITSPRACHE_BOT_TOKEN: said before anything is imported
+        "qr --lang ar -o poster.svg": 0,
+        "qr --lang ar --channel telegram --bot MitspracheBot -o poster.png": 0,  # a t.me link, no Telegram
         "--help": 0,
         "broadcast --help": 0,
         "broadcast resume --help": 0,
         "event --help": 0,
         "export --help": 0,
         "run --help": 0,
+        "qr --help": 0,
     }
     assert "needs MITSPRACHE_BOT_TOKEN" in err.decode()

@@ -33,6 +33,7 @@ def test_exportable_fields() -> None:
         ("MITSPRACHE_STAFF", "abc:admin", "TELEGRAM_USER_ID:ROLE"),
         ("MITSPRACHE_K_ANONYMITY", "1", "MITSPRACHE_K_ANONYMITY"),
         ("MITSPRACHE_BOT_TOKEN", "nonsense", "@BotFather"),
+        ("MITSPRACHE_BOT_USERNAME", "t.me/MitspracheBot", "5-32 letters, digits or _"),
         ("MITSPRACHE_WEBHOOK_URL", "ftp://x", "http:// or https://"),
         ("MITSPRACHE_PSEUDONYM_KEY", "short", "at least 32"),
         ("MITSPRACHE_DATABASE_URL", "mysql://x/y", "postgresql+asyncpg://"),
@@ -55,3 +56,8 @@ def test_staff_roles_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_postgres_url_gets_the_async_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MITSPRACHE_DATABASE_URL", "postgresql://u:p@h:5432/db")
     assert load_settings().database_url == "postgresql+asyncpg://u:p@h:5432/db"
+
+
+def test_the_bot_username_may_be_written_with_its_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MITSPRACHE_BOT_USERNAME", " @MitspracheBot")
+    assert load_settings().bot_username == "MitspracheBot"
