@@ -14,12 +14,14 @@ connection) and reads each page the way a person does, pressing the buttons the 
 That is the walk of benchmarks/updates.py, so its Telegram figure can stand beside this one.
 
 A step is one tap: a button (a POST, its 303 redirect, and the GET of the page it leads to) or a
-link (one GET). Its latency runs from sending the request until the page has arrived; reading the
-page afterwards is off the clock. steps/s is for the whole run, all people at once. An error is an
-answer other than 303 to a tap or 200 to a page, or a page that does not show the expected
-progress (the language chosen, the cookie after consent, a conversation that moved on, the buttons
-the walk needs); a person stops at their first error. At the end the stored rows are counted: a
-run whose rows differ from what its people answered fails (exit status 1; 2 if nothing was
+link (one GET). With the page's script a tap is the same two requests (fetch follows the redirect),
+and its static files are cached after the first page, so they are left out. A step's latency runs
+from sending the request until the page has arrived; reading the page afterwards is off the clock.
+steps/s is for the whole run, all people at once. An error is an answer other than 303 to a tap or
+200 to a page, or a page that does not show the expected progress (the language chosen, the cookie
+after consent, a conversation that moved on, the buttons the walk needs); a person stops at their
+first error. At the end the stored rows are counted: a run whose rows differ from what its people
+answered, or whose server logged a warning or an error, fails (exit status 1; 2 if nothing was
 measured).
 
 The rate limit stays as in production. Each simulated person connects from a loopback address of
@@ -48,6 +50,7 @@ import json
 import logging
 import os
 import platform
+import re
 import signal
 import socket
 import sys
@@ -77,6 +80,7 @@ FREE_TEXT = updates.FREE_TEXT
 KEY = "w" * 40
 STARTUP_SECONDS = 60.0  # bounds the wait for the server's "runs at" line; it normally takes a second or two
 FIRST_ADDRESS = ipaddress.IPv4Address("127.1.0.1")
+RUNS_AT = re.compile(r"The web chat runs at (http://[^\s/]+)")
 
 
 # --- what a person sees on a page ------------------------------------------------------------
@@ -162,12 +166,6 @@ def parse(html: str) -> Page:
 # --- the server: `mitsprache web` in a process of its own ------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float | None:
     """User and system CPU time of a running process (Linux /proc); None elsewhere."""
     try:
@@ -178,16 +176,17 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 class Server:
-    """`python -m bot.cli web --port N` on a migrated database; its log is read as it comes."""
+    """`python -m bot.cli web --port 0` (a free port, printed) on a migrated database; its log is read
+    as it comes."""
 
     def __init__(self, url: str, data_dir: Path) -> None:
         self.url, self.data_dir = url, data_dir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = ""  # from the line "The web chat runs at http://127.0.0.1:PORT/"
         self.proc: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
         self.requests = 0  # access log lines
-        self.problems: list[str] = []  # log lines at WARNING or above, and anything not JSON
+        self.problems: list[str] = []  # log lines at WARNING or above
+        self.said: list[str] = []  # lines that are not log entries: what the command prints for people
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Server:
@@ -201,7 +200,7 @@ class Server:
         )
         env.pop("MITSPRACHE_LOG_LEVEL", None)  # production's default (INFO: one access line a request)
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "web", "--port", str(self.port),
+            sys.executable, "-m", "bot.cli", "web", "--host", "127.0.0.1", "--port", "0",
             env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -215,7 +214,7 @@ class Server:
             started.cancel()
         if not self.ready.is_set():
             await self.__aexit__()
-            shown = "\n    ".join(self.problems[-10:])
+            shown = "\n    ".join((self.said + self.problems)[-10:])
             raise RuntimeError(f"mitsprache web did not start:\n    {shown}")
         return self
 
@@ -223,14 +222,14 @@ class Server:
         assert self.proc is not None and self.proc.stderr is not None
         async for raw in self.proc.stderr:
             line = raw.decode(errors="replace").rstrip()
-            if "The web chat runs at" in line:
+            if (runs := RUNS_AT.search(line)) is not None:
+                self.base = runs[1]
                 self.ready.set()
                 continue
             try:
                 entry = json.loads(line)
             except ValueError:
-                if line:
-                    self.problems.append(line)
+                self.said.append(line)
                 continue
             if entry.get("logger") == "aiohttp.access":
                 self.requests += 1
