@@ -485,8 +485,21 @@ async def count_rows(db: AsyncEngine) -> tuple[int, int, int]:
     return int(participants), int(answers), int(done)
 
 
-async def bench_backend(label: str, url: str, args: argparse.Namespace) -> bool:
-    """Run the full stack and the echo on one database; print the table; True if the check holds."""
+@dataclass
+class Measured:
+    """One backend's run: whether the check held, the two figures, and the people who did not finish."""
+
+    ok: bool
+    full: Figures
+    echo: Figures
+    failed: int
+
+
+async def bench_backend(label: str, url: str, args: argparse.Namespace) -> Measured:
+    """Run the full stack and the echo on one database; print the table and the check.
+
+    `args` needs `people` and `concurrency`; benchmarks/web.py calls this for its Telegram column.
+    """
     db = create_engine(url)
     try:
         await migrate.upgrade(db)
@@ -555,7 +568,7 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace) -> bool:
             print(f"    person {person.user.id} ({person.locale}, {person.field_id}): {person.error}")
     if session.unexpected:
         print(f"    methods the fake Bot API does not answer: {dict(session.unexpected)}")
-    return ok
+    return Measured(ok, full, echo, sum(not p.finished for p in everyone))
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -570,7 +583,7 @@ async def main(args: argparse.Namespace) -> int:
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="mitsprache-bench-") as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-            results.append(await bench_backend("SQLite (temporary file)", url, args))
+            results.append((await bench_backend("SQLite (temporary file)", url, args)).ok)
     if args.backend in ("postgresql", "both"):
         shown = make_url(args.postgres_url).render_as_string(hide_password=True)
         reason = await postgres_reachable(args.postgres_url)
@@ -579,7 +592,7 @@ async def main(args: argparse.Namespace) -> int:
         else:
             async with postgres_database(args.postgres_url) as url:
                 label = f"PostgreSQL (fresh database {make_url(url).database} on {shown})"
-                results.append(await bench_backend(label, url, args))
+                results.append((await bench_backend(label, url, args)).ok)
     if problems.lines:
         print(f"\nWarnings and errors logged: {len(problems.lines)}, e.g.:")
         for line in problems.lines[:5]:

@@ -1,0 +1,53 @@
+"""The benchmarks still run: a quick run of each, as a process, as someone measuring would start it.
+Not a speed test: the figures depend on the machine; what must hold is that every simulated person
+gets through and the stored rows match (the script's exit status says so)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def run(*args: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 300)  # bounds a hang; a run takes seconds
+    return proc.returncode or 0, out.decode()
+
+
+async def test_web_benchmark_walks_three_people_through_the_web_chat_beside_telegram() -> None:
+    code, out = await run("benchmarks/web.py", "--quick", "--people", "3", "--db", "sqlite")
+    assert code == 0, out
+    assert "3 of 3 people finished" in out and "Correctness check: passed" in out
+    rows = {
+        m["label"]: m
+        for m in re.finditer(
+            r"^  (?P<label>web chat|Telegram), SQLite +(?P<people>\d+) +(?P<steps>\d+) +[\d.]+ +"
+            r"(?P<rate>[\d.]+) +[\d.]+ +[\d.]+ +(?P<errors>\d+)",
+            out,
+            re.MULTILINE,
+        )
+    }
+    assert set(rows) == {"web chat", "Telegram"}, out
+    for row in rows.values():
+        assert row["people"] == "3" and row["errors"] == "0"
+        assert int(row["steps"]) > 3 * 3 and float(row["rate"]) > 0  # more than the way to consent
+
+
+def test_web_benchmark_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import web
+
+    with pytest.raises(SystemExit) as exit_:
+        web.parse_args(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--people", "--db", "--quick", "--one-address", "--postgres-url"):
+        assert option in out
+    assert "rate limit" in out and "Telegram" in out
