@@ -30,6 +30,7 @@ from bot.usecases.invitations import Channel, Invitations
 from bot.usecases.turns import Conversations
 from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
+from dialogs import start_link
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
 from dialogs.messages import (
@@ -41,6 +42,7 @@ from dialogs.messages import (
     Input,
     Press,
     Reply,
+    Start,
     Text,
 )
 from storage.web_notices import web_chat_id
@@ -164,6 +166,7 @@ class WebChat:
         self.default_locale = default_locale
         self.translators = translators
         self.key = conversations.key
+        self.field_ids = conversations.engine.catalogue.field_ids
         self.secure_cookie = secure_cookie
         self.flashes = Flashes()
         self.rate_limit = rate_limit or RateLimit()
@@ -216,11 +219,14 @@ class WebChat:
 
     async def home(self, request: web.Request) -> web.StreamResponse:
         flash = self.flashes.take(request.query.get("f", ""))
+        link = start_link.parse(request.query.get("start"), self.locales, self.field_ids)
         code = self._code(request)
         if code is not None:
             person = self._person(code)
             outcome = await self.conversations.view(person)
             if outcome is not None and outcome.state is not None:
+                if link is not None:  # a poster scanned again: on to its field, in the person's language
+                    return await self._turn(code, Start(link.field), outcome.state.locale, None)
                 notices = tuple(await self.inbox.take(person))
                 if flash is not None:
                     return self._chat(
@@ -233,11 +239,13 @@ class WebChat:
         if flash is not None:
             response = self._chat(flash.replies, flash.seq, flash.locale, None, consented=False)
         else:
-            locale = self._url_locale(request)
+            # Before consent the language, and the field a start link asks for, travel in the URL.
+            locale = link.locale if link is not None else self._url_locale(request)
             if locale is None:
                 return self._languages(self._suggested(request))
-            after = request.query.get("after", "")
-            inp: Input = Press(0, after) if after in ("more", "decline") else Command("start")
+            after, field = request.query.get("after", ""), request.query.get("field", "")[:64]
+            linked = link.field if link is not None else None
+            inp: Input = Press(0, after, field) if after in ("more", "decline") else Start(linked)
             outcome = self.conversations.engine.handle(None, inp, self.translators(locale))
             response = self._chat(outcome.replies, 0, locale, None, consented=False)
         if request.cookies.get(identity.COOKIE):
@@ -329,7 +337,8 @@ class WebChat:
         locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
         if code is None:
             if action != "agree":  # before consent nothing is stored: show the answer, nothing else
-                raise web.HTTPSeeOther(f"/?lang={locale}&after={action}")
+                field = f"&field={arg}" if arg in self.field_ids else ""
+                raise web.HTTPSeeOther(f"/?lang={locale}&after={action}{field}")
             code = identity.new_code()
         return await self._turn(code, Press(int(seq), action, arg), locale, _update_key(form))
 

@@ -260,3 +260,31 @@ async def test_every_step_stays_within_thirty_kilobytes(chat: tuple[Browser, Web
         assert len(shown.html.encode()) <= 30 * 1024, shown.text[:80]
     async with browser.client.get("/static/app.css") as response:
         assert response.status == 200 and len(await response.read()) < 8 * 1024
+
+
+async def test_a_poster_link_opens_in_its_language_and_leads_to_its_field(
+    chat: tuple[Browser, WebChat],
+) -> None:
+    """`mitsprache qr --lang ar --field gesundheit` points at /?start=ar-gesundheit: no language page, the
+    consent in Arabic (also after "more"), and after "about you" the health questions."""
+    browser, _ = chat
+    t = translator("ar")
+    consent = await browser.get("/?start=ar-gesundheit")
+    assert consent.lang == "ar" and consent.dir == "rtl" and t._("Ja, einverstanden") in consent.text
+    more = await browser.submit(consent.button(t._("Mehr erfahren")))
+    assert more.button(t._("Ja, einverstanden")).fields["arg"] == "gesundheit"
+    page = await browser.submit(more.button(t._("Ja, einverstanden")))
+    for _ in range(20):  # "about you": skip every question, then send
+        buttons = [f for f in page.forms if f.fields.get("action") in ("skip", "send")]
+        assert buttons, page.text[-300:]
+        page = await browser.submit(buttons[0])
+        if buttons[0].fields["action"] == "send":
+            break
+    health = t.p_("gesundheit.short_title", "Gesundheit und Pflege")
+    first = t._("{title} – Frage {number} von {total}", title=health, number=1, total=10)
+    assert first in page.text  # isolates included: the page shows what the engine wrote
+
+    # Scanned again later (the cookie is there): straight to the field, in the person's own language.
+    await browser.submit(next(f for f in page.forms if f.fields.get("name") == "fields"))
+    again = await browser.get("/?start=uk-gesundheit")
+    assert again.lang == "ar" and t.p_("gesundheit.short_title", "Gesundheit und Pflege") in again.text
