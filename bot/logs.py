@@ -15,13 +15,25 @@ _LONG_NUMBER = re.compile(r"(?<!\w)-?\d{6,}(?!\w)")
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 # SQLAlchemy appends the bound values of a failed statement, which may be a free-text answer.
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL)
+# Client addresses (aiohttp's own "Error handling request from 203.0.113.7"): IPv4 and IPv6.
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
     text = _SQL_PARAMETERS.sub("[parameters: redacted]", text)
     text = _TOKEN.sub("<token>", text)
+    text = _IPV4.sub("<address>", text)
+    text = _IPV6.sub(_address_or_time, text)
     return _LONG_NUMBER.sub("<id>", text)
+
+
+def _address_or_time(match: re.Match[str]) -> str:
+    """An IPv6 address has "::" or a hex letter; "12:30:45" is a time and stays."""
+    found = match.group(0)
+    is_address = "::" in found or any(c in "abcdefABCDEF" for c in found)
+    return "<address>" if is_address else found
 
 
 class JsonFormatter(logging.Formatter):

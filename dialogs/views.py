@@ -93,6 +93,20 @@ def help_text(t: Translator) -> Reply:
     )
 
 
+def technical_problem(t: Translator) -> Reply:
+    """The database (or the network to it) is away: the person should come back, nothing is lost."""
+    return Reply(
+        t._(
+            "Gerade gibt es eine technische Störung. Ihre bisherigen Antworten sind sicher. "
+            "Bitte versuchen Sie es in ein paar Minuten noch einmal."
+        )
+    )
+
+
+def something_went_wrong(t: Translator) -> Reply:
+    return Reply(t._("Entschuldigung, da ist etwas schiefgelaufen. Bitte versuchen Sie es noch einmal."))
+
+
 def nothing_stored(t: Translator) -> Reply:
     return Reply(t._("Über Sie ist nichts gespeichert."))
 

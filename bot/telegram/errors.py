@@ -7,9 +7,10 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
-from sqlalchemy.exc import DBAPIError
 
+from bot.failures import is_outage, where
 from bot.usecases.invitations import Invitations
+from dialogs import views
 from dialogs.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -30,20 +31,14 @@ def make_router(invitations: Invitations) -> Router:
                 await invitations.mark_unreachable(person)
             return True
         # The type and where it happened, never the message: it may quote a person's input.
-        log.error("update failed", extra={"error": type(exc).__name__, "where": _where(exc)})
+        log.error("update failed", extra={"error": type(exc).__name__, "where": where(exc)})
         chat_id = _chat_id(event)
         if chat_id is None:
             return True
         t = t or Translator()
-        if isinstance(exc, DBAPIError | OSError | TimeoutError):
-            text = t._(
-                "Gerade gibt es eine technische Störung. Ihre bisherigen Antworten sind sicher. "
-                "Bitte versuchen Sie es in ein paar Minuten noch einmal."
-            )
-        else:
-            text = t._("Entschuldigung, da ist etwas schiefgelaufen. Bitte versuchen Sie es noch einmal.")
+        reply = views.technical_problem(t) if is_outage(exc) else views.something_went_wrong(t)
         try:
-            await bot.send_message(chat_id, text)
+            await bot.send_message(chat_id, reply.text)
         except Exception:
             log.warning("could not send the apology")
         return True
@@ -59,12 +54,3 @@ def _chat_id(event: ErrorEvent) -> int | None:
     if query is not None and query.message is not None:
         return query.message.chat.id
     return None
-
-
-def _where(exc: BaseException) -> str:
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
-        return "?"
-    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}"

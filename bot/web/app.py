@@ -10,6 +10,7 @@ travels in the URL.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import re
 import secrets
@@ -25,12 +26,13 @@ from aiohttp.abc import AbstractAccessLogger
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import catalogs
+from bot.failures import is_outage, where
 from bot.settings import Settings
 from bot.usecases.invitations import Channel, Invitations
 from bot.usecases.turns import Conversations
 from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
-from dialogs import start_link
+from dialogs import start_link, views
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
 from dialogs.messages import (
@@ -187,13 +189,13 @@ class WebChat:
 
     def add_to(self, app: web.Application) -> None:
         """Adds the web chat to an application, e.g. the Telegram webhook's: one process serves both."""
-        guarded = self._guarded
-        app.router.add_get("/", self.home)
-        app.router.add_post("/press", guarded(self.press))
-        app.router.add_post("/say", guarded(self.say))
-        app.router.add_post("/command", guarded(self.command))
-        app.router.add_get("/continue", self.continue_form)
-        app.router.add_post("/continue", guarded(self.continue_with_code))
+        guarded, safe = self._guarded, self._safe
+        app.router.add_get("/", safe(self.home))
+        app.router.add_post("/press", safe(guarded(self.press)))
+        app.router.add_post("/say", safe(guarded(self.say)))
+        app.router.add_post("/command", safe(guarded(self.command)))
+        app.router.add_get("/continue", safe(self.continue_form))
+        app.router.add_post("/continue", safe(guarded(self.continue_with_code)))
         app.router.add_static("/static", HERE / "static", append_version=False)
         app.on_response_prepare.append(_security_headers)
 
@@ -434,7 +436,38 @@ class WebChat:
         self._keep_cookie(response, code)
         return response
 
-    # ----- every form post ------------------------------------------------------------------------------
+    # ----- every request --------------------------------------------------------------------------------
+
+    async def _locale_of_request(self, request: web.Request) -> str:
+        """For a page that cannot ask the database: the URL's or the form's language, else the browser's."""
+        wanted = request.query.get("lang", "")
+        if request.method == "POST":
+            with contextlib.suppress(Exception):  # the form was read already (aiohttp keeps it)
+                form_lang = (await request.post()).get("lang", "")
+                wanted = form_lang if isinstance(form_lang, str) and form_lang else wanted
+        return wanted if wanted in self.locales else self._suggested(request)
+
+    def _safe(self, handler: Handler) -> Handler:
+        """A failure becomes a page in the person's language, never a bare 500 or a traceback; the log
+        gets the exception's type and place, without the request's address."""
+
+        async def safe(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except web.HTTPException:
+                raise
+            except Exception as exc:
+                outage = is_outage(exc)
+                log.error("web request failed", extra={"error": type(exc).__name__, "where": where(exc)})
+                t = self.translators(await self._locale_of_request(request))
+                reply = views.technical_problem(t) if outage else views.something_went_wrong(t)
+                response = self._chat((reply,), 0, t.locale, None, consented=False)
+                response.set_status(503 if outage else 500)
+                if outage:
+                    response.headers["Retry-After"] = "60"
+                return response
+
+        return safe
 
     def _guarded(self, handler: Handler) -> Handler:
         """A body-size limit and a rate limit per browser and per address, for the web chat's forms only

@@ -22,6 +22,12 @@ def test_ids_tokens_and_sql_parameters_are_redacted() -> None:
     assert "Retry in 3 seconds" in cleaned
 
 
+def test_client_addresses_are_redacted_and_times_kept() -> None:
+    cleaned = redact("Error handling request from 203.0.113.7 and 2001:db8::7 at 12:30:45 (version 1.2.3)")
+    assert "203.0.113.7" not in cleaned and "2001:db8::7" not in cleaned
+    assert "12:30:45" in cleaned and "1.2.3" in cleaned
+
+
 def test_records_are_json_without_exception_messages() -> None:
     stream = io.StringIO()
     configure("INFO", stream)

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from aiohttp import ClientResponse
@@ -26,7 +27,7 @@ from dialogs import views
 from dialogs.definitions import Catalogue
 from dialogs.engine import Engine
 from storage.conversations import ConversationRepository
-from storage.db import session_factory
+from storage.db import create_engine, session_factory
 from storage.models import Answer, Participant
 
 KEY = b"w" * 40
@@ -288,3 +289,25 @@ async def test_a_poster_link_opens_in_its_language_and_leads_to_its_field(
     await browser.submit(next(f for f in page.forms if f.fields.get("name") == "fields"))
     again = await browser.get("/?start=uk-gesundheit")
     assert again.lang == "ar" and t.p_("gesundheit.short_title", "Gesundheit und Pflege") in again.text
+
+
+async def test_an_unreachable_database_gives_a_page_in_the_persons_language(
+    real_catalogue: Catalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not a bare 500: the "technical problem" words in the browser's language, a 503 with Retry-After,
+    and a log line without the address."""
+    gone = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'folder.sqlite3'}")
+    conversations = Conversations(Engine(real_catalogue), session_factory(gone), KEY, translator)
+    async with TestClient(TestServer(web_chat_over(conversations).app())) as client:
+        browser = Browser(client)
+        consent = await browser.get("/?lang=uk")  # nothing stored before consent: no database needed
+        assert consent.status == 200
+        async with client.post(
+            "/press", data=consent.button(translator("uk")._("Ja, einverstanden")).fields
+        ) as response:
+            page = await read(response)
+            assert response.status == 503 and response.headers["Retry-After"] == "60"
+    assert page.lang == "uk" and views.technical_problem(translator("uk")).text in page.text
+    logged = [r for r in caplog.records if r.getMessage() == "web request failed"]
+    assert logged and "127.0.0.1" not in str(vars(logged[0]))
+    await gone.dispose()
