@@ -46,6 +46,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={WAIT_FOR_DATABASE * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not just unlinked ("delete everything" means it).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -55,6 +55,19 @@ def one_writer(sessions: async_sessionmaker[AsyncSession]) -> contextlib.Abstrac
     return _WRITERS.setdefault(id(bind), asyncio.Lock())
 
 
+async def erase_remnants(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """After a person's data was deleted: make the deletion physical where the database can do it now.
+
+    SQLite overwrites deleted content (`secure_delete`, set on every connection) but keeps the pages
+    that held it in the write-ahead log until a checkpoint: copy them back and truncate the log.
+    PostgreSQL keeps dead rows until vacuum: autovacuum, and `mitsprache purge` (docs/privacy.md)."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return
+    async with bind.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def single_writer(session: AsyncSession) -> bool:
     """Whether the database takes one writer at a time (SQLite), so writes are best queued in-process."""
     return session.get_bind().dialect.name == "sqlite"

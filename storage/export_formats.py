@@ -6,6 +6,7 @@ import asyncio
 import csv
 import html
 import json
+import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,6 +14,16 @@ from pathlib import Path
 from storage.export import ExportStats, FieldExport, option_rows, shown_count
 
 FORMATS = ("csv", "xlsx", "json", "html")
+
+
+def private_file(path: Path) -> None:
+    """Creates (or empties) the file readable by its owner only, before anything is written into it:
+    a release is personal data until someone has checked it (the writers keep the mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    finally:
+        os.close(fd)
 
 
 def notes(export: FieldExport) -> list[str]:
@@ -48,6 +59,7 @@ def summary_rows(export: FieldExport) -> list[list[str]]:
 
 
 async def write_csv(export: FieldExport, path: Path) -> ExportStats:
+    private_file(path)
     # utf-8-sig and ";" so that Excel and LibreOffice in German open it with umlauts intact.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -58,6 +70,7 @@ async def write_csv(export: FieldExport, path: Path) -> ExportStats:
 
 
 async def write_xlsx(export: FieldExport, path: Path) -> ExportStats:
+    private_file(path)
     from openpyxl import Workbook  # here: it takes a tenth of a second to import, and only XLSX needs it
 
     book = Workbook(write_only=True)  # streams rows to disk instead of keeping them all
@@ -83,6 +96,7 @@ async def write_xlsx(export: FieldExport, path: Path) -> ExportStats:
 
 
 async def write_json(export: FieldExport, path: Path) -> ExportStats:
+    private_file(path)
     names = [c.name for c in export.columns()]
     with path.open("w", encoding="utf-8") as handle:
         handle.write('{"respondents": [\n')
@@ -110,6 +124,7 @@ async def write_json(export: FieldExport, path: Path) -> ExportStats:
 
 async def write_html(export: FieldExport, path: Path) -> ExportStats:
     """A report in German with a bar chart per question; it holds counts, never single answers."""
+    private_file(path)
     async for _ in export.rows():
         pass  # counts are gathered while the rows stream by
     s = export.stats

@@ -20,7 +20,7 @@ from dialogs.i18n import Translator
 from dialogs.messages import Forgotten, Input, Outcome, Press, SetLocale
 from storage import processed
 from storage.conversations import ConversationRepository, StaleState
-from storage.dialect import lock_person, one_writer
+from storage.dialect import erase_remnants, lock_person, one_writer
 from storage.pseudonym import pseudonym
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,10 @@ class Conversations:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with one_writer(self.sessions), self.sessions() as session, session.begin():
-                    return await self._attempt(session, person, inp, locale, update)
+                    outcome = await self._attempt(session, person, inp, locale, update)
+                if any(isinstance(e, Forgotten) for e in outcome.events):
+                    await erase_remnants(self.sessions)
+                return outcome
             except (StaleState, IntegrityError):
                 # A concurrent update for the same person won; rerun on the fresh state, where
                 # a repeated button press is recognised as stale and stores nothing twice.

@@ -222,3 +222,17 @@ async def test_purge_removes_only_the_inactive(db: AsyncEngine) -> None:
         assert await ConversationRepository(session).load(new) is not None
         assert await ConversationRepository(session).load(old) is None
         assert await ConversationRepository(session).answers(old) == {}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "html"])
+async def test_every_release_file_is_readable_by_its_owner_only(
+    db: AsyncEngine, real_catalogue: Catalogue, tmp_path: Path, fmt: str
+) -> None:
+    for i in range(6):
+        await add_person(db, i, COMMON, wohnen_answers(real_catalogue))
+    target = tmp_path / f"release.{fmt}"
+    target.write_text("an older file, world-readable")
+    target.chmod(0o644)
+    await export(db, real_catalogue, fmt, target)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "an older file" not in target.read_bytes().decode("utf-8", "replace")
