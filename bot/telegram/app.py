@@ -130,7 +130,7 @@ def build_dispatcher(
     roles = settings.staff_roles
     with_language = [
         language.make_router(conversations, locales),
-        staff.make_router(conversations, exports, roles),
+        staff.make_router(conversations, exports, roles, locales),
         staff_events.make_router(conversations, desk, roles, locales),
         invitations.make_router(invites, locales),
     ]

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.staff import exportable_fields, may_export
 from dialogs.definitions import Catalogue
 from dialogs.i18n import Translator
-from dialogs.messages import Reply
+from dialogs.messages import Button, Reply
 from storage import audit, outbox
 from storage.db import create_engine, session_factory
 from storage.export import ExportStats, FieldExport
@@ -99,6 +99,7 @@ class Exports:
         self.k = k
         self.poke = poke
         self._jobs: set[asyncio.Task[None]] = set()
+        self._wanted: set[tuple[str, str, Direct]] = set()  # exports under way, per recipient
 
     def request(
         self,
@@ -109,9 +110,9 @@ class Exports:
         actor: str,
         t: Translator,
     ) -> Reply | None:
-        """A staff member's "FIELD FORMAT": the usage, a refusal, or the export started in the background
-        (its file follows through the outbox). None for someone without an export role, whom the shell
-        answers as if the command did not exist."""
+        """A staff member's "FIELD FORMAT": the usage, a refusal, or the question whether the file may go
+        through the messenger's servers (`confirm` takes the answer). None for someone without an export
+        role, whom the shell answers as if the command did not exist."""
         fields = exportable_fields(roles, user_id, self.catalogue.field_ids)
         if not fields:
             return None
@@ -131,9 +132,47 @@ class Exports:
             return Reply(
                 t._("Sie dürfen nur diese Handlungsfelder exportieren: {fields}", fields=", ".join(fields))
             )
+        # The file would sit in the messenger's cloud: staff decide that knowingly, every time.
+        return Reply(
+            t._(
+                "Die Datei mit allen Antworten zu „{field}“ geht über die Server von Telegram und bleibt "
+                "dort gespeichert, bis Sie sie löschen. Auf dem Server der Verwaltung geht das ohne "
+                "Telegram: mitsprache export. Jetzt über Telegram senden?",
+                field=field_id,
+            ),
+            (
+                (Button(t._("Ja, senden"), "exp", f"{field_id}:{fmt}"),),
+                (Button(t._("Abbrechen"), "exp", "no"),),
+            ),
+        )
+
+    def confirm(
+        self,
+        roles: Mapping[int, str],
+        user_id: int,
+        arg: str,
+        recipient: Direct,
+        actor: str,
+        t: Translator,
+    ) -> Reply | None:
+        """The answer to the question above: the export starts in the background (its file follows
+        through the outbox), or nothing happens. The roles are checked again: they may have changed."""
+        if not exportable_fields(roles, user_id, self.catalogue.field_ids):
+            return None
+        field_id, _, fmt = arg.partition(":")
+        if arg == "no" or field_id not in self.catalogue.field_ids or fmt not in FORMATS:
+            return Reply(t._("Abgebrochen. Es wurde nichts gesendet."))
+        if not may_export(roles, user_id, field_id):
+            log.warning("export of another field refused", extra={"field": field_id})
+            return Reply(t._("Abgebrochen. Es wurde nichts gesendet."))
+        wanted = (field_id, fmt, recipient)
+        if wanted in self._wanted:  # a double tap on "Ja, senden": one file
+            return Reply(t._("Der Export wird erstellt …"))
+        self._wanted.add(wanted)
         job = asyncio.create_task(self._run(field_id, fmt, recipient, actor, t))
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
+        job.add_done_callback(lambda _: self._wanted.discard(wanted))
         return Reply(t._("Der Export wird erstellt …"))
 
     async def wait(self) -> None:

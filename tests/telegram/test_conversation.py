@@ -267,9 +267,15 @@ async def test_export_is_for_staff_only(
     # A health working-group member may not export housing.
     await clerk.say("/export wohnen csv")
     assert "nur diese Handlungsfelder exportieren: gesundheit" in clerk.texts[-1]
-    # An admin is told it is under way; the file follows through the outbox, and is audited.
+    # An admin is asked first: the file would stay in Telegram's cloud. "Abbrechen" sends nothing.
     await admin.say("/export wohnen csv")
-    assert "Der Export wird erstellt" in admin.texts[0]
+    assert "Server von Telegram" in admin.texts[-1] and "mitsprache export" in admin.texts[-1]
+    await admin.press("Abbrechen")
+    assert "Es wurde nichts gesendet" in admin.texts[-1]
+    # Asked again and confirmed: under way; the file follows through the outbox, and is audited.
+    await admin.say("/export wohnen csv")
+    await admin.press("Ja, senden")
+    assert "Der Export wird erstellt" in admin.texts[-1]
     document = await fake.wait_for(lambda: next(iter(admin.documents), None))
     assert document.document_name == "mitsprache-wohnen.csv"
     assert (document.document_bytes or b"").startswith(b"\xef\xbb\xbf")
