@@ -38,7 +38,11 @@ def notes(export: FieldExport) -> list[str]:
         f"Zeit in Deutschland, Geschlecht, Herkunftsregion und Sprache haben, sind diese Angaben "
         f"unterdrückt ({s.suppressed_rows} Zeilen). Zahlen unter {s.k} werden als „< {s.k}“ gezeigt.",
         "Freitexte: Telefonnummern, E-Mail- und Web-Adressen, IBANs, Telegram-Namen, Straßenadressen "
-        "und Postleitzahlen sind durch Platzhalter wie [TELEFON] ersetzt.",
+        "(auch in arabischer und kyrillischer Schrift) und Postleitzahlen sind durch Platzhalter wie "
+        "[TELEFON] ersetzt; ebenso Pass-, Ausweis-, Aufenthaltstitel- und BAMF-Nummern und Geburtsdaten, "
+        "wo der Text sie als solche nennt. Namen von Personen sind ersetzt, wo der Text sie vorstellt "
+        "(„ich heiße …“) oder neben einem Familienwort oder einer Anrede nennt („mein Sohn …“, "
+        "„Frau …“); andere Namen können stehen bleiben.",
         f"Freitexte, die noch nicht freigegeben sind, fehlen: {s.held_back_texts} zurückgehalten, "
         f"{s.released_texts} freigegeben.",
         "Antworten auf Auswahlfragen: deutscher Text und stabile Antwort-ID.",

@@ -1,11 +1,10 @@
 """Offline PII scrubbing: every kind in several languages and scripts, non-PII that must survive,
-overlaps, no network access, and recall and precision over the labelled corpus.
+overlaps, no network access, and the labelled corpus.
 
-Corpus metrics (tests/data/scrubbing_corpus.jsonl, also printed by benchmarks/scrubbing.py):
-- recall: a labelled value counts as found when it no longer occurs in the scrubbed text;
-- precision, by span matching: a finding (one placeholder) is correct when its span overlaps a
-  labelled value of the same kind; every other placeholder, including one of the wrong kind or one
-  put into an item with no labels, is a false positive.
+The corpus (tests/data/scrubbing_corpus.jsonl, also measured by benchmarks/scrubbing.py) holds short
+answers in all twelve languages of the people we serve. Each text with labels must come out with
+exactly its labelled values replaced by their placeholders and every other word kept; each text
+without labels must come out unchanged. ``KNOWN_MISSES`` lists what the scrubber does not find.
 """
 
 from __future__ import annotations
@@ -88,10 +87,52 @@ POSITIVE = [
     ("en", "We live at Karl-Marx-Straße 12, second floor.", "ADRESSE", "Karl-Marx-Straße 12"),
     ("ar", "نسكن في Müllerstr. 147 والغرف صغيرة جداً", "ADRESSE", "Müllerstr. 147"),
     ("ru", "Нас поселили на Мюллерштрассе 147, там шумно.", "ADRESSE", "Мюллерштрассе 147"),
+    # ADRESSE in Arabic, Persian and Cyrillic letters (the issue's examples), with Arabic-Indic and
+    # Persian digits and a house-number letter in any script
+    ("ar", "نسكن في موللر اشتراسه 12 منذ سنتين", "ADRESSE", "موللر اشتراسه 12"),
+    ("fa", "ما در زونن آله ۲۲۱ زندگی می‌کنیم", "ADRESSE", "زونن آله ۲۲۱"),
+    ("ru", "Мы живём на Карл-Маркс-Аллее 3а, второй этаж.", "ADRESSE", "Карл-Маркс-Аллее 3а"),
+    ("fa", "آدرس کمپ: کارل مارکس آله ۱۲ب است", "ADRESSE", "کارل مارکس آله ۱۲ب"),
+    ("ar", "العيادة في شارع هيرمان ١٠ قريبة من المترو", "ADRESSE", "شارع هيرمان ١٠"),
+    ("uk", "Моя адреса в Києві: вулиця Шевченка, буд. 12", "ADRESSE", "вулиця Шевченка, буд. 12"),
+    ("tr", "Karl-Marx-Allee 3a'da oturuyoruz.", "ADRESSE", "Karl-Marx-Allee 3a"),
     # PLZ
     ("de", "Unsere Adresse endet mit 10115 Berlin, Mitte.", "PLZ", "10115"),
     ("fa", "کد پستی ۱۰۱۱۵ است", "PLZ", "۱۰۱۱۵"),
     ("ru", "Индекс 12627, общежитие.", "PLZ", "12627"),
+    # NAME: after an introduction, a family word or a form of address
+    ("de", "Ich heiße Ahmad Al-Hassan und komme aus Syrien.", "NAME", "Ahmad Al-Hassan"),
+    ("de", "Frau Schneider vom Jobcenter hat uns sehr geholfen.", "NAME", "Schneider"),
+    ("en", "My daughter Sara is in the welcome class.", "NAME", "Sara"),
+    ("ar", "اسمي محمد الأحمد وعمري ٣٥ سنة", "NAME", "محمد الأحمد"),
+    ("ar", "ابنتي مريم تحتاج إلى مكان في الروضة", "NAME", "مريم"),
+    ("fa", "نام من رضا احمدی است و از هرات آمده‌ام", "NAME", "رضا احمدی"),
+    ("ps", "زما نوم احمد شاه دی", "NAME", "احمد شاه"),
+    ("ru", "Мой сын Артём ходит в садик.", "NAME", "Артём"),
+    ("uk", "Мене звати Олена Коваленко.", "NAME", "Олена Коваленко"),
+    ("tr", "Benim adım Mehmet Yılmaz, Berlin'de yaşıyorum.", "NAME", "Mehmet Yılmaz"),
+    ("ro", "Mă numesc Ana Popescu și locuiesc în Spandau.", "NAME", "Ana Popescu"),
+    ("vi", "Tên tôi là Nguyễn Văn An.", "NAME", "Nguyễn Văn An"),
+    ("ku", "Navê min Rojda ye, ez ji Efrînê me.", "NAME", "Rojda"),
+    ("ti", "ስመይ ዮናስ እዩ፣ ካብ ኤርትራ እየ", "NAME", "ዮናስ"),
+    # DOKUMENT: BAMF file numbers, passports, residence permits
+    (
+        "de",
+        "Mein Aktenzeichen beim BAMF ist 1234567-439, bitte nicht weitergeben.",
+        "DOKUMENT",
+        "1234567-439",
+    ),
+    ("de", "Aufenthaltstitel Nr. Y12345678 läuft im Mai ab.", "DOKUMENT", "Y12345678"),
+    ("ar", "رقم جواز السفر N012345678 وقد انتهت صلاحيته", "DOKUMENT", "N012345678"),
+    ("fa", "شماره پرونده‌ام ۸۷۶۵۴۳۲-۴۳۹ است", "DOKUMENT", "۸۷۶۵۴۳۲-۴۳۹"),
+    ("ru", "Номер паспорта 45 06 123456, но он остался дома.", "DOKUMENT", "45 06 123456"),
+    # GEBURTSDATUM: after or before a word for birth, in any digits, with a month's name
+    ("de", "Ich bin am 12.03.1990 in Aleppo geboren.", "GEBURTSDATUM", "12.03.1990"),
+    ("en", "I was born on 5 March 1988 in Herat.", "GEBURTSDATUM", "5 March 1988"),
+    ("ar", "تاريخ الميلاد ١٢/٣/١٩٩٠ في دمشق", "GEBURTSDATUM", "١٢/٣/١٩٩٠"),
+    ("fa", "من ۱۲ مرداد ۱۳۶۹ در کابل به دنیا آمدم", "GEBURTSDATUM", "۱۲ مرداد ۱۳۶۹"),
+    ("uk", "Народилася 12.03.1990 у Львові.", "GEBURTSDATUM", "12.03.1990"),
+    ("tr", "12.03.1990'da Halep'te doğdum.", "GEBURTSDATUM", "12.03.1990"),
 ]
 
 
@@ -134,6 +175,19 @@ NEGATIVE = [
     "10 000 людей чекають на квартиру, 2022-2023 я жила в хостелі.",
     "Курс стоит 1 200 евро, приём в 9:30, кабинет 305.",
     "Долг 1 250 000 рублей остался в России.",
+    # family without names, years of birth, streets without a house number, counts after a street
+    "Mein Sohn geht seit 2019 in die Kita, meine Tochter noch nicht.",
+    "Als Frau Deutsch zu lernen ist mit Kindern schwer.",
+    "Ich bin in Syrien geboren, am 12.03.2016 kam ich nach Deutschland.",
+    "My name is not important, please help the families.",
+    "ابني يذهب إلى المدرسة منذ ٢٠١٩",
+    "الانتظار دام ٣ سنوات",
+    "خیابان اصلی ۲ بانک دارد",
+    "اسم من مهم نیست",
+    "Babam İstanbul'da yaşıyor.",
+    "Adım adım Almanca öğreniyorum.",
+    "50 чоловік чекали в черзі.",
+    "Площадь квартиры 45 метров, нас 5 человек.",
 ]
 
 
@@ -287,55 +341,78 @@ def test_fresh_process_without_network_or_cache(tmp_path: Path) -> None:
 # Labelled corpus
 
 
+LANGUAGES = {"de", "en", "ar", "fa", "ps", "ku", "tr", "ro", "ru", "uk", "vi", "ti"}
+
+
 def load_corpus() -> list[dict[str, Any]]:
     with CORPUS.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def expected(item: dict[str, Any]) -> str:
+    text: str = item["text"]
+    for label in item["pii"]:
+        text = text.replace(label["value"], f"[{label['kind']}]")
+    return text
+
+
+CORPUS_ITEMS = load_corpus()
+LABELLED = [item for item in CORPUS_ITEMS if item["pii"]]
+CLEAN = [item for item in CORPUS_ITEMS if not item["pii"]]
+
+
 def test_corpus_is_well_formed() -> None:
-    items = load_corpus()
-    assert len(items) >= 120
-    per_language = Counter(item["lang"] for item in items)
-    assert set(per_language) == {"de", "en", "ar", "fa", "uk", "ru"}
+    assert len(CORPUS_ITEMS) >= 400
+    per_language = Counter(item["lang"] for item in CORPUS_ITEMS)
+    assert set(per_language) == LANGUAGES
     assert min(per_language.values()) >= 15, per_language
-    with_pii = sum(bool(item["pii"]) for item in items)
-    assert 0.4 <= with_pii / len(items) <= 0.6
-    for item in items:
+    assert 0.4 <= len(LABELLED) / len(CORPUS_ITEMS) <= 0.6
+    for item in LABELLED:
         for label in item["pii"]:
             assert label["kind"] in KINDS, label
             assert label["value"] in item["text"], (item["text"], label)
-    assert {label["kind"] for item in items for label in item["pii"]} == set(KINDS)
+    assert {label["kind"] for item in LABELLED for label in item["pii"]} == set(KINDS)
+    # the kinds of the issue in every language, and ordinary answers in every language
+    covered = {(label["kind"], item["lang"]) for item in LABELLED for label in item["pii"]}
+    for kind in ("ADRESSE", "NAME", "DOKUMENT", "GEBURTSDATUM"):
+        missing = {lang for lang in LANGUAGES if (kind, lang) not in covered}
+        assert not missing, (kind, missing)
+    clean_per_language = Counter(item["lang"] for item in CLEAN)
+    assert all(clean_per_language[lang] >= 5 for lang in LANGUAGES), clean_per_language
 
 
-def test_corpus_recall_and_precision(scrubber: Scrubber) -> None:
-    labelled = removed = placeholders = correct = 0
-    misses: list[str] = []
-    false_positives: list[str] = []
-    for item in load_corpus():
-        text: str = item["text"]
-        scrubbed = scrubber.scrub(text).text
-        spans = []
-        for label in item["pii"]:
-            labelled += 1
-            if label["value"] in scrubbed:
-                misses.append(f"{label['kind']} {label['value']!r} in {text!r}")
-            else:
-                removed += 1
-            start = text.find(label["value"])
-            while start != -1:
-                spans.append((start, start + len(label["value"]), label["kind"]))
-                start = text.find(label["value"], start + 1)
-        for finding in scrubber.find(text):
-            placeholders += 1
-            if any(
-                finding.start < end and start < finding.end and finding.kind == kind
-                for start, end, kind in spans
-            ):
-                correct += 1
-            else:
-                false_positives.append(f"{finding.kind} {text[finding.start : finding.end]!r} in {text!r}")
-    recall = removed / labelled
-    precision = correct / placeholders
-    report = "\n".join(["misses:", *misses, "false positives:", *false_positives])
-    assert recall >= 0.9, report
-    assert precision >= 0.9, report
+@pytest.mark.parametrize(
+    "item", LABELLED, ids=[f"{item['lang']}-{index}" for index, item in enumerate(LABELLED)]
+)
+def test_labelled_corpus_text_is_scrubbed_exactly(scrubber: Scrubber, item: dict[str, Any]) -> None:
+    """Every labelled value is replaced by its placeholder, and nothing else changes."""
+    assert scrubber.scrub(item["text"]).text == expected(item)
+
+
+@pytest.mark.parametrize("item", CLEAN, ids=[f"{item['lang']}-{index}" for index, item in enumerate(CLEAN)])
+def test_clean_corpus_text_stays_unchanged(scrubber: Scrubber, item: dict[str, Any]) -> None:
+    assert scrubber.scrub(item["text"]) == Scrubbed(item["text"], ())
+
+
+# What the scrubber does not find, with the reason; each is expected to fail (strict), so that a
+# change that finds one shows up here and the list and the docs can be brought up to date.
+KNOWN_MISSES = [
+    # a name that nothing announces: no language model is loaded
+    ("Kinder: Ahmad (5), Sara (3)", "Kinder: [NAME] (5), [NAME] (3)"),
+    # "ich bin …" also introduces nationalities and jobs ("ich bin Syrer"), so it is not used
+    ("ich bin ahmad aus syrien", "ich bin [NAME] aus syrien"),
+    # a lowercase name after a lowercase family word
+    ("meine tochter layla braucht einen kitaplatz", "meine tochter [NAME] braucht einen kitaplatz"),
+    # after an Arabic-script family word only listed given names count; "زين" is also "fine"
+    ("ابني زين عمره ٥ سنوات", "ابني [NAME] عمره ٥ سنوات"),
+    # a street written all in lowercase words, none of them a street word of its own
+    ("we live in karl marx str 5", "we live in [ADRESSE]"),
+    # a year of birth alone is kept on purpose (it says little more than the age band)
+    ("Ich bin 1990 geboren.", "Ich bin [GEBURTSDATUM] geboren."),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="a documented limit of the pattern-based scrubber")
+@pytest.mark.parametrize(("text", "wanted"), KNOWN_MISSES)
+def test_known_misses(scrubber: Scrubber, text: str, wanted: str) -> None:
+    assert scrubber.scrub(text).text == wanted

@@ -1,8 +1,15 @@
 """Offline PII scrubbing of free-text answers before they leave for a working group.
 
 Every finding is replaced by a typed placeholder: ``[TELEFON]``, ``[EMAIL]``, ``[URL]``, ``[IBAN]``,
-``[TELEGRAM]`` (an @handle), ``[ADRESSE]`` (a German street address with a house number) and ``[PLZ]``
-(a German postcode). Names are not detected: no language model is loaded.
+``[TELEGRAM]`` (an @handle), ``[ADRESSE]`` (a street address with a house number, in Latin, Cyrillic
+or Arabic script), ``[PLZ]`` (a German postcode), ``[NAME]`` (a person's name where the text
+introduces it, or after a family word or a form of address), ``[DOKUMENT]`` (a passport, residence
+permit, ID or BAMF file number) and ``[GEBURTSDATUM]`` (a date of birth). No language model is
+loaded, so a name that nothing announces ("Ahmad hat mir geholfen") is not found.
+
+The patterns of our own recognizers live beside this module: ``addresses.py`` (addresses and
+postcodes), ``names.py``, ``documents.py`` (document numbers and dates of birth) and ``text.py``
+(the letters of each script, house numbers). What each finds and leaves is described there.
 
 How it works
 - Presidio's ``AnalyzerEngine`` with the no-op NLP engine: no spaCy model is loaded or downloaded.
@@ -10,7 +17,7 @@ How it works
   every text is analysed with that code, whatever language it is written in.
 - Presidio's own ``EmailRecognizer``, ``UrlRecognizer``, ``IbanRecognizer`` and ``PhoneRecognizer``
   (regions of the people we serve, leniency VALID), plus our ``PatternRecognizer``s for @handles,
-  German street addresses and postcodes.
+  street addresses, postcodes, names, document numbers and dates of birth: one mechanism for all.
 - A second phone pass with ``phonenumbers.PhoneNumberMatcher`` at leniency POSSIBLE, for each region,
   because VALID misses numbers people really write (``0151 2345678`` is one digit short of a valid
   German mobile number, but it is still somebody's number). POSSIBLE alone would also flag years,
@@ -18,8 +25,9 @@ How it works
   (``+``, ``00``, a leading ``0`` or ``(``, a Russian ``8 …`` trunk prefix), or be valid for a region.
 - Before analysis, Arabic-Indic (U+0660–0669) and Persian (U+06F0–06F9) digits become ASCII digits
   and dates, times and year ranges are blanked out (``9.11.2017``, ``18:00``, ``2019-2021``), so
-  that no recognizer can take them for a phone number. Both steps replace one character by one
-  character, so every span found in the analysed text is a span of the original text.
+  that no recognizer can take them for a phone number; the date-of-birth patterns look for the
+  blanked-out runs after a word for birth. Both steps replace one character by one character, so
+  every span found in the analysed text is a span of the original text.
 - Overlapping findings: the longest span wins (ties: the order of :data:`KINDS`); the survivors are
   replaced right to left so that the offsets stay valid.
 
@@ -50,10 +58,27 @@ from presidio_analyzer.predefined_recognizers import (
     UrlRecognizer,
 )
 
+from storage.scrubbing.addresses import ADDRESS_PATTERNS, POSTCODE_PATTERNS
+from storage.scrubbing.documents import BIRTH_DATE_PATTERNS, DOCUMENT_PATTERNS
+from storage.scrubbing.names import NAME_PATTERNS
+from storage.scrubbing.text import FLAGS
+
 __all__ = ["KINDS", "PHONE_REGIONS", "Finding", "Scrubbed", "Scrubber"]
 
 #: Placeholder kinds; on overlapping spans of equal length the earlier kind wins.
-KINDS: tuple[str, ...] = ("EMAIL", "URL", "IBAN", "TELEFON", "ADRESSE", "PLZ", "TELEGRAM")
+KINDS: tuple[str, ...] = (
+    "EMAIL",
+    "URL",
+    "IBAN",
+    # before TELEFON: a passport number after "Passnummer" may also pass for a phone number
+    "DOKUMENT",
+    "GEBURTSDATUM",
+    "TELEFON",
+    "ADRESSE",
+    "PLZ",
+    "TELEGRAM",
+    "NAME",
+)
 
 #: Germany and the main countries of origin (see PRODUCT.md, "Languages").
 PHONE_REGIONS: tuple[str, ...] = ("DE", "SY", "AF", "IR", "IQ", "TR", "UA", "RU", "ER", "MD", "GE", "VN")
@@ -65,11 +90,6 @@ _LANGUAGE = "en"
 # Arabic-Indic and Persian (extended Arabic-Indic) digits to ASCII, one character for one.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
-# Case-sensitive patterns for our own recognizers (Presidio's default adds IGNORECASE). Presidio
-# compiles them with the third-party `regex` module (same flag values), which also allows the
-# variable-length lookbehinds used below.
-_FLAGS = re.MULTILINE | re.DOTALL
-
 # ---------------------------------------------------------------------------------------------
 # Dates, times and year ranges: blanked out before analysis so they never look like phone numbers.
 _DATE_TIME = re.compile(
@@ -78,6 +98,7 @@ _DATE_TIME = re.compile(
     (?:
         \d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})          # 9.11.2017, 09. 11. 17
       | \d{1,2}/\d{1,2}/(?:\d{4}|\d{2})                  # 12/10/2023
+      | \d{1,2}-\d{1,2}-(?:19|20)\d{2}                    # 12-03-1990
       | \d{4}[-/.]\d{1,2}[-/.]\d{1,2}                    # 2022-10-12, 1398/05/12
       | \d{1,2}:\d{2}(?:\s?[-–]\s?\d{1,2}:\d{2})?        # 18:00, 8:30-12:00
       | \d{1,2}\.\d{2}(?=\s?(?:Uhr|h\b))                 # 12.30 Uhr
@@ -88,115 +109,6 @@ _DATE_TIME = re.compile(
     re.VERBOSE,
 )
 _MASK = "_"
-
-# ---------------------------------------------------------------------------------------------
-# German street addresses.
-_UP = "[A-ZÄÖÜ]"
-_LO = "[a-zäöüßéèáàóç]"
-_WORD = f"{_UP}{_LO}+"
-
-# Words after a number that make it a quantity, a time or a price rather than a house number.
-_NOT_A_HOUSE_NUMBER = (
-    r"(?!\s*(?:Uhr|h|Euro|EUR|€|%|Prozent|Jahre?n?|Monate?n?|Wochen?|Tage?n?|Stunden?|Minuten?|Min"
-    r"|[Mm]al|km|m|qm|m²|Kinder|Personen|Leute|Menschen|Familien|Plätze|Termine?|Nächte|Semester"
-    r"|Klasse|Bewohner|Zimmer)\b)(?!\s*[€%])(?![.:,]\d)"
-)
-_HOUSE_NUMBER = (
-    r"\s*(?:Nr\.?\s*)?\d{1,3}(?!\d)(?:\s?[a-hA-H](?![\w]))?(?:\s?[-–/]\s?\d{1,3}[a-hA-H]?(?!\d))?"
-    + _NOT_A_HOUSE_NUMBER
-)
-_STREET_SUFFIX_LOWER = (
-    "straße|strasse|str\\.|str|weg|allee|platz|damm|ufer|ring|gasse|chaussee|steig|pfad|promenade"
-    "|zeile|graben|brücke|markt|korso"
-)
-_STREET_SUFFIX_UPPER = (
-    "Straße|Strasse|Str\\.|Str|Weg|Allee|Platz|Damm|Ufer|Ring|Gasse|Chaussee|Steig|Pfad|Promenade"
-    "|Zeile|Graben|Brücke|Markt|Korso|Tor|Park|Kiez|Höhe|Bogen|Karree|Anger|Berg|Hof|Wall|Steg|Aue"
-)
-# Everyday compounds with a street suffix that are not streets ("Kitaplatz 3 Monate").
-_NOT_STREET_COMPOUND = (
-    r"(?!(?:Kita|Schul|Arbeits|Ausbildungs|Studien|Spiel|Park|Sitz|Wohn|Praktikums|Kurs|Therapie"
-    r"|Heim|Termin|Betreuungs|Krippen|Hort|Stell|Camping|Sport|Bau|Rück|Um|Fuß|Aus|Rechts"
-    r"|Bildungs|Lösungs|Dienst|Super|Floh|Wochen|Woh?nungs|Sack|Esels)"
-    r"(?:pl[aä]tz|weg|markt|gasse|brücke|ring))"
-    r"(?!\w*[kl][aä]ufer\b)"  # Verkäufer, Läufer
-)
-_STREET_COMPOUND = (
-    # Müllerstr. 147, Hauptstraße 5a, Kurfürstendamm 21, Karl-Marx-Straße 12, müllerstr 147
-    rf"(?<![\w\-]){_NOT_STREET_COMPOUND}"
-    rf"(?:(?:{_UP}{_LO}*\.?-)+(?:{_STREET_SUFFIX_UPPER}|{_STREET_SUFFIX_LOWER})"
-    rf"|{_UP}{_LO}+(?:{_STREET_SUFFIX_LOWER})"
-    rf"|[a-zäöü]{_LO}+(?:straße|strasse|str\.|str|allee|damm|ufer|chaussee|promenade))"
-)
-_STREET_TWO_WORDS = (
-    # Prenzlauer Allee 227, Berliner Straße 12, Karl Marx Straße 3
-    rf"(?<![\w\-])(?!(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Mein|Meine|Unser|Unsere|Dieser|Diese"
-    rf"|Jeder|Kein|Keine|Im|Am|Zum|Zur)\s)"
-    # a leading word only before a name, not before an adjective: "Kita Berliner Straße 12"
-    rf"(?:{_WORD}\s+(?!{_UP}{_LO}*er\s))?{_WORD}(?:-{_WORD})*\s+(?:{_STREET_SUFFIX_UPPER})(?![\w])"
-)
-# Straße des 17. Juni 135, Platz der Luftbrücke 6
-_STREET_OF = (
-    rf"(?<![\w\-])(?:Straße|Platz|Allee|Ufer|Brücke)\s+(?:der|des|am|an\s+der|zum|zur)\s+"
-    rf"(?:17\.\s*Juni|{_WORD}(?:[\s\-]{_WORD}){{0,2}})(?=\s*\d)"
-)
-# Am Tempelhofer Berg 12, An der Urania 4, Unter den Linden 5, Alt-Moabit 101.
-_NOT_A_STREET_NAME = (
-    r"(?!(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Wochenende|Januar"
-    r"|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Anfang|Ende|Abend"
-    r"|Morgen|Mittag|Nachmittag|Vormittag|Tag|Telefon|Termin|Schalter|Gleis|Tür|Kasse|Haltestelle"
-    r"|Bahnsteig|Eingang|Ausgang|Platz|Tisch|Zeit|Beispiel|Glück|Schule|Uni|Universität|Kita|Arbeit"
-    r"|Stelle|Stunde|Woche|Jahr|Monat|Zimmer|Raum|Haus|Etage|Bus|Kurs|Klasse)\b)"
-)
-_PREFIX_UPPER = (
-    r"(?:Am|An\s+der|An\s+den|An\s+dem|Auf\s+dem|Auf\s+der|Zum|Zur|Unter\s+den|Hinter\s+der|Vor\s+dem)"
-)
-_PREFIX_LOWER = r"(?:am|an\s+der|an\s+den|an\s+dem|auf\s+dem|auf\s+der|zum|zur|unter\s+den)"
-_STREET_PREFIXED = (
-    rf"(?<![\w\-])(?:"
-    rf"{_PREFIX_UPPER}\s+{_NOT_A_STREET_NAME}{_WORD}(?:[\s\-]{_WORD}){{0,2}}"
-    rf"|{_PREFIX_LOWER}\s+{_NOT_A_STREET_NAME}{_WORD}(?:[\s\-]{_WORD}){{1,2}}"
-    rf"|Alt-{_WORD}"
-    rf")(?=\s*\d)"
-)
-# Transliterated into Cyrillic: Мюллерштрассе 147.
-_STREET_CYRILLIC = (
-    r"(?<![\w\-])[А-ЯЁІЇЄҐ][а-яёіїєґ]+(?:-[А-ЯЁІЇЄҐ][а-яёіїєґ]+)*(?:штрассе|штрасе|штр\.|аллее|плац|дамм)"
-)
-_ADDRESS_PATTERNS = [
-    Pattern("street compound", _STREET_COMPOUND + _HOUSE_NUMBER, 0.7),
-    Pattern("adjective and street noun", _STREET_TWO_WORDS + _HOUSE_NUMBER, 0.7),
-    # A capitalised word after the number ("An der Schule 3 Kinder") is a count, not a house.
-    Pattern("prefixed street", _STREET_PREFIXED + _HOUSE_NUMBER + r"(?!\s+[A-ZÄÖÜ])", 0.6),
-    Pattern("street of", _STREET_OF + _HOUSE_NUMBER + r"(?!\s+[A-ZÄÖÜ])", 0.6),
-    Pattern("Cyrillic transliteration", _STREET_CYRILLIC + _HOUSE_NUMBER, 0.6),
-]
-
-# ---------------------------------------------------------------------------------------------
-# German postcodes: five digits with a city after them, a "PLZ" word before them, or, bare, in
-# Berlin's range 10115–14199 and not a round number (amounts and counts usually are).
-_CITIES = (
-    "Berlin|Potsdam|Hamburg|München|Köln|Frankfurt|Leipzig|Dresden|Hannover|Bremen|Stuttgart|Düsseldorf"
-    "|Dortmund|Essen|Nürnberg|Bonn|Cottbus|Brandenburg|Oranienburg|Bernau|Falkensee|Eisenhüttenstadt"
-    "|Magdeburg|Rostock|Halle|Erfurt|Kiel|Schwerin|Mitte|Wedding|Moabit|Neukölln|Kreuzberg|Pankow"
-    "|Spandau|Lichtenberg|Marzahn|Hellersdorf|Reinickendorf|Steglitz|Zehlendorf|Tempelhof|Schöneberg"
-    "|Charlottenburg|Wilmersdorf|Friedrichshain|Treptow|Köpenick|Tegel|Gesundbrunnen|Prenzlauer"
-    "|Берлин|برلين|برلین"
-)
-_POSTCODE_KEYWORDS = (
-    r"(?i:PLZ|Postleitzahl|post\s?code|postal\s+code|zip(?:\s?code)?|индекс|індекс|поштовий\s+індекс"
-    r"|почтовый\s+индекс|کد\s?پستی|الرمز\s+البريدي|رمز\s+بريدي)"
-)
-_FIVE_DIGITS = r"(?<![\d.,:/+\-€$])(?:0[1-9]|[1-9]\d)\d{3}(?!\d|[.,:/\-]\d)"
-_POSTCODE_PATTERNS = [
-    Pattern("postcode and city", _FIVE_DIGITS + rf"(?=[\s,]+(?:{_CITIES})\b)", 0.7),
-    Pattern("postcode keyword", rf"(?<={_POSTCODE_KEYWORDS}[\s.:\-]{{0,3}})" + _FIVE_DIGITS, 0.7),
-    Pattern(
-        "Berlin postcode",
-        r"(?<![\d.,:/+\-€$])(?:10[1-9]\d\d|1[234][0-9]\d\d)(?<!00)(?!\d|[.,:/\-]\d)" + _NOT_A_HOUSE_NUMBER,
-        0.5,
-    ),
-]
 
 # ---------------------------------------------------------------------------------------------
 # @handles (Telegram, Instagram with dots, …); an @ inside a word is part of an e-mail address.
@@ -273,26 +185,22 @@ class Scrubber:
                 supported_regions=self._regions,
                 leniency=phonenumbers.Leniency.VALID,
             ),
-            PatternRecognizer(
-                supported_entity="ADRESSE",
-                name="GermanStreetAddressRecognizer",
-                supported_language=_LANGUAGE,
-                patterns=_ADDRESS_PATTERNS,
-                global_regex_flags=_FLAGS,
-            ),
-            PatternRecognizer(
-                supported_entity="PLZ",
-                name="GermanPostcodeRecognizer",
-                supported_language=_LANGUAGE,
-                patterns=_POSTCODE_PATTERNS,
-                global_regex_flags=_FLAGS,
-            ),
-            PatternRecognizer(
-                supported_entity="TELEGRAM",
-                name="HandleRecognizer",
-                supported_language=_LANGUAGE,
-                patterns=_HANDLE_PATTERNS,
-                global_regex_flags=_FLAGS,
+            *(
+                PatternRecognizer(
+                    supported_entity=kind,
+                    name=name,
+                    supported_language=_LANGUAGE,
+                    patterns=patterns,
+                    global_regex_flags=FLAGS,
+                )
+                for kind, name, patterns in (
+                    ("ADRESSE", "StreetAddressRecognizer", ADDRESS_PATTERNS),
+                    ("PLZ", "GermanPostcodeRecognizer", POSTCODE_PATTERNS),
+                    ("TELEGRAM", "HandleRecognizer", _HANDLE_PATTERNS),
+                    ("NAME", "IntroducedNameRecognizer", NAME_PATTERNS),
+                    ("DOKUMENT", "DocumentNumberRecognizer", DOCUMENT_PATTERNS),
+                    ("GEBURTSDATUM", "BirthDateRecognizer", BIRTH_DATE_PATTERNS),
+                )
             ),
         ]
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[_LANGUAGE])
@@ -303,7 +211,10 @@ class Scrubber:
         self._all_kinds = list(KINDS)
         self._kinds_without_phone = [kind for kind in KINDS if kind != "TELEFON"]
         # Compiles every pattern once (Presidio compiles lazily on first use).
-        self.scrub("Tel. 0151 2345678, a@b.de, www.berlin.de, Müllerstr. 147, 13353 Berlin, @name_1")
+        self.scrub(
+            "Tel. 0151 2345678, a@b.de, www.berlin.de, Müllerstr. 147, 13353 Berlin, @name_1, "
+            "ich heiße Ahmad, Aktenzeichen 1234567-439, geboren am 12.03.1990"
+        )
 
     def find(self, text: str) -> list[Finding]:
         """The findings in ``text`` after overlap resolution, in reading order."""
