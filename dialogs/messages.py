@@ -33,7 +33,7 @@ Action = Literal[
     "form",  # a staff dialog's button (arg: the value the form gets back)
     "ev",  # staff actions on a listed event (arg: "<event id>:edit|publish|cancel|cancel_yes")
     "lang",  # choose a language (arg: the locale)
-    "exp",  # confirm a staff export that goes through the messenger's servers (arg: "<field>:<format>" or "no")
+    "exp",  # confirm a staff export through the messenger's servers (arg: "<field>:<format>" or "no")
 ]
 OTHER_ACTIONS = frozenset({"rsvp", "sub", "form", "ev", "lang", "exp"})
 QUESTIONNAIRE_ACTIONS = frozenset(get_args(Action)) - OTHER_ACTIONS
