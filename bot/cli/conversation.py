@@ -60,7 +60,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         if settings.webhook_url:
             return EXIT_CONFIG
         print("", file=sys.stderr)
-        host, port = args.host or DEFAULT_HOST, args.port or DEFAULT_PORT
+        host, port = args.host or DEFAULT_HOST, DEFAULT_PORT if args.port is None else args.port
         # From a terminal (or a pipe) Ctrl-D stops it; in a container without input it serves on.
         return asyncio.run(serve_web(settings, host, port, send=True, stop_on_eof=_stdin_is_interactive()))
     if settings.webhook_url and settings.pseudonym_key is None:
@@ -73,7 +73,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     logs.configure(settings.log_level)
     return asyncio.run(
-        _telegram(settings, args.host or settings.listen_host, args.port or settings.listen_port)
+        _telegram(
+            settings,
+            args.host or settings.listen_host,
+            settings.listen_port if args.port is None else args.port,
+        )
     )
 
 

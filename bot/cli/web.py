@@ -43,13 +43,14 @@ def register(sub: Subparsers) -> None:
 
 def add_address_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help=f"address to listen on (default: {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=None, help=f"port (default: {DEFAULT_PORT})")
+    parser.add_argument(
+        "--port", type=int, default=None, help=f"port (default: {DEFAULT_PORT}; 0: any free one)"
+    )
 
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
-    return await serve_web(
-        settings, args.host or DEFAULT_HOST, args.port or DEFAULT_PORT, send=args.send, stop_on_eof=False
-    )
+    port = DEFAULT_PORT if args.port is None else args.port  # 0 is a port too: the system picks one
+    return await serve_web(settings, args.host or DEFAULT_HOST, port, send=args.send, stop_on_eof=False)
 
 
 async def serve_web(settings: Settings, host: str, port: int, *, send: bool, stop_on_eof: bool) -> int:
