@@ -290,7 +290,7 @@ class WebChat:
         )  # fmt: skip
         return self._page(
             "chat.html", locale, code, replies=[self._with_notice(r, t) for r in replies], seq=seq,
-            button_lang="" if consented else locale, nav=nav, nav_label=t._("Befehle"),
+            button_lang=locale, nav=nav, nav_label=t._("Befehle"),
             answer_label=t._("Ihre Antwort"), send_label=t._("Senden"), max_text=MAX_TEXT,
             download_label=t._("Herunterladen"),
             code=identity.shown(code) if code and show_code else None,
