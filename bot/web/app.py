@@ -238,13 +238,13 @@ class WebChat:
                 state = outcome.state
                 return self._chat(notices + outcome.replies, state.seq, state.locale, code, consented=True)
             code = None  # deleted meanwhile (or on another device): start afresh
+        # Before consent the language, and the field a start link asks for, travel in the URL.
+        locale = link.locale if link is not None else self._url_locale(request)
         if flash is not None:
             response = self._chat(flash.replies, flash.seq, flash.locale, None, consented=False)
+        elif locale is None:
+            response = self._languages(self._suggested(request))
         else:
-            # Before consent the language, and the field a start link asks for, travel in the URL.
-            locale = link.locale if link is not None else self._url_locale(request)
-            if locale is None:
-                return self._languages(self._suggested(request))
             after, field = request.query.get("after", ""), request.query.get("field", "")[:64]
             linked = link.field if link is not None else None
             inp: Input = Press(0, after, field) if after in ("more", "decline") else Start(linked)
