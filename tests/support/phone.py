@@ -10,7 +10,6 @@ swaps the content in place (bot/web/static/app.js, when there is one).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,10 +119,11 @@ class Phone:
             path=self.shots / f"{self.step_number:02d}-{name}.png", full_page=True, scale="css"
         )
         html = self.page.locator("html")
-        await expect(html).to_have_attribute("lang", re.compile(r"^[a-z]{2}"))
+        await expect(html).to_have_attribute("lang", self.t.locale.replace("_", "-"))
         await expect(html).to_have_attribute("dir", "rtl" if self.rtl else "ltr")
         await self._weighs_little(name)
         await self._targets_are_large(name)
+        await self._fits_the_screen(name)
         if kind is not None and self.axe is not None and kind not in self.checked_kinds:
             self.checked_kinds.add(kind)
             await self._axe(f"{name} ({kind})")
@@ -145,6 +145,11 @@ class Phone:
             TARGET - 0.5,
         )
         assert not small, f"{name}: touch targets smaller than {TARGET}x{TARGET} px: {small}"
+
+    async def _fits_the_screen(self, name: str) -> None:
+        """Nothing needs scrolling sideways at phone width (WCAG 1.4.10, reflow)."""
+        wide = await self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, f"{name}: the page is {wide} px wider than the screen"
 
     async def _axe(self, what: str) -> None:
         assert self.axe is not None
