@@ -10,11 +10,14 @@ swaps the content in place (bot/web/static/app.js, when there is one).
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.async_api import BrowserContext, Locator, Page, Request, Response, expect
 
 from dialogs.i18n import Translator
@@ -27,6 +30,13 @@ BLOCKING = ("serious", "critical")  # axe-core impacts that fail a test
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 LOOPBACK = ("127.0.0.1",)
 CONTROLS = "a, button, input:not([type=hidden]), textarea, select, summary"
+
+
+def unavailable(message: str) -> None:
+    """A missing browser, checker or font: skipped here, failed in CI (a green CI ran the browser tests)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (.ci/run installs it)", pytrace=False)
+    pytest.skip(message)
 
 
 @dataclass
@@ -196,3 +206,6 @@ def describe(violations: list[dict[str, Any]]) -> str:
             lines.append(f"    … and {len(v['nodes']) - 6} more")
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
+
+
+OpenPhone = Callable[..., Awaitable[Phone]]  # the `phone` fixture: await phone("ar", javascript=False)

@@ -14,7 +14,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from bot.locales import translator
 from storage import migrate
 from storage.db import create_engine
 from tests.support.chat_driver import MITSPRACHE, chat_env
-from tests.support.phone import Phone
+from tests.support.phone import OpenPhone, Phone, unavailable
 
 HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,13 +34,6 @@ AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 # never shows it waits this long (Playwright's default for expectations is 5 s).
 expect.set_options(timeout=20_000)
 STARTED = re.compile(r"runs at (http://127\.0\.0\.1:\d+)/")
-
-
-def unavailable(message: str) -> None:
-    """Skip here, fail in CI: a green CI must have run the browser tests."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (.ci/run installs it)", pytrace=False)
-    pytest.skip(message)
 
 
 def chromium_path() -> str:
@@ -124,9 +117,6 @@ def shots(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
-
-
-OpenPhone = Callable[..., Awaitable[Phone]]
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from dialogs import views
 from dialogs.definitions import Catalogue
 from dialogs.i18n import Translator
 from dialogs.state import ConversationState
-from tests.support.phone import Phone
-from tests.web.browser.conftest import OpenPhone
+from tests.support.phone import OpenPhone, Phone
 
 # Every kind of page a person meets; axe-core looks at each (with JavaScript on).
 KINDS = {

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.web.browser.conftest import OpenPhone, unavailable
+from tests.support.phone import OpenPhone, unavailable
 
 # A language name in each script the web chat ships beyond Latin and Cyrillic, and Vietnamese (Latin
 # with stacked diacritics that many fonts lack).
