@@ -25,7 +25,11 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post" || !window.fetch) return;
+    if (!(form instanceof HTMLFormElement) || !window.fetch) return;
+    // The attributes, not form.action and form.method: a control named "action" (every answer button is
+    // one) hides the form's own property behind it, and the post went to "[object HTMLButtonElement]".
+    var action = form.getAttribute("action") || "";
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
     event.preventDefault();
     if (busy) return; // one tap at a time: a double tap sends nothing twice
     busy = true;
@@ -33,7 +37,7 @@
     var data = new FormData(form); // the pressed button's value by hand: older browsers leave it out
     if (button && button.name) data.append(button.name, button.value);
     var body = new URLSearchParams(data);
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
+    fetch(action, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         if (!response.ok || type.indexOf("text/html") !== 0) throw new Error("not a page");
