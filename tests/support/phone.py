@@ -56,6 +56,7 @@ class Phone:
     elsewhere: list[str] = field(default_factory=list)  # requests that left 127.0.0.1
     errors: list[str] = field(default_factory=list)  # script errors, CSP violations
     documents: list[Response] = field(default_factory=list)
+    posts: list[str] = field(default_factory=list)  # how each tap went: "document" (a form) or "fetch"
 
     @classmethod
     async def open(
@@ -70,6 +71,8 @@ class Phone:
         return phone
 
     def _on_request(self, request: Request) -> None:
+        if request.method == "POST":
+            self.posts.append(request.resource_type)
         url = urlsplit(request.url)
         if url.scheme in ("data", "blob", "about"):
             return

@@ -42,12 +42,17 @@ def progress(t: Translator, field: str, title: str, number: int, total: int) -> 
     )
 
 
-async def announced(phone: Phone, text: str) -> None:
-    """The progress is in the page's title (read first when a page loads) and in the live region (read
-    when a script changes the page in place)."""
+async def announced(phone: Phone, text: str, javascript: bool) -> None:
+    """The progress is in the page's title (read first when a page loads) and in the live region; where
+    the page's script swapped the step in, the newest reply has the focus, so a screen reader reads it."""
     assert text in await phone.page.title()
     live = phone.page.locator("[aria-live=polite], [role=status]").filter(has_text=text)
     assert await live.count() >= 1, f"{text!r} is not in a live region"
+    if javascript:
+        focused = await phone.page.evaluate(
+            "document.activeElement === document.body ? '' : document.activeElement.textContent"
+        )
+        assert text in focused, f"the focus is not on the newest reply: {focused[:80]!r}"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
@@ -76,7 +81,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
     code = await me.code_cookie()
     assert code is not None
     await me.sees(f"{code[:4]}-{code[4:8]}-{code[8:]}")
-    await announced(me, first)
+    await announced(me, first, javascript)
     await me.step("about-1", "question")
     await me.press(t.p_("about.bezirk.pankow", "Pankow"))
     await me.sees(progress(t, "about", "Über Sie", 2, 5))
@@ -101,7 +106,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.press(t.p_("ankommen.termin_wartezeit.w1_4", "1 bis 4 Wochen"))
     third = progress(t, "ankommen", "Ankommen und Bleiben", 3, 9)
     await me.sees(third)
-    await announced(me, third)
+    await announced(me, third, javascript)
     await me.step("ankommen-3", "scale")
     await me.press(t._("Zurück"))
     earlier = t.p_("ankommen.termin_wartezeit.w1_4", "1 bis 4 Wochen")
@@ -169,6 +174,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await other.sees(t._("Bitte wählen Sie Ihre Sprache."))
     assert await other.code_cookie() is None
 
-    if javascript:
+    if javascript:  # every tap went through the page's script (bot/web/static/app.js), none as a form
+        assert me.posts and set(me.posts + other.posts) == {"fetch"}, me.posts + other.posts
         assert me.checked_kinds | other.checked_kinds == KINDS
         print("axe-core's minor findings:", me.findings + other.findings or "none")
