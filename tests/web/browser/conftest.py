@@ -16,16 +16,18 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.async_api import Browser, async_playwright, expect
 
 from bot import catalogs
 from bot.locales import translator
 from storage import migrate
 from storage.db import create_engine
-from tests.support.chat_driver import MITSPRACHE, chat_env
+from tests.support.chat_driver import MITSPRACHE, chat_env, run_cli
 from tests.support.phone import OpenPhone, Phone, unavailable
 
 HERE = Path(__file__).parent
@@ -64,6 +66,7 @@ async def browser() -> AsyncIterator[Browser]:
 class WebChatProcess:
     url: str
     data_dir: Path
+    env: dict[str, str]  # for other `mitsprache` commands on the same database
     log: list[str] = field(default_factory=list)
 
 
@@ -85,8 +88,9 @@ async def web_chat(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[We
     engine = create_engine(url)
     await migrate.upgrade(engine)  # in this process: quicker than `mitsprache db upgrade`
     await engine.dispose()
+    env = chat_env(url, data)
     proc = await asyncio.create_subprocess_exec(
-        MITSPRACHE, "web", "--host", "127.0.0.1", "--port", "0", env=chat_env(url, data),
+        MITSPRACHE, "web", "--host", "127.0.0.1", "--port", "0", env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -98,7 +102,7 @@ async def web_chat(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[We
             assert line, "mitsprache web ended before it served:\n" + "\n".join(log)
             log.append(line.decode(errors="replace").rstrip())
         drain = asyncio.create_task(_drain(proc.stderr, log))
-        yield WebChatProcess(match.group(1), data, log)
+        yield WebChatProcess(match.group(1), data, env, log)
         drain.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await drain
@@ -106,6 +110,27 @@ async def web_chat(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[We
         if proc.returncode is None:
             proc.terminate()
             await asyncio.wait_for(proc.wait(), 30)
+
+
+EVENT_TITLE = {"de": "Dialog in Spandau", "ar": "حوار في شبانداو", "uk": "Діалог у Шпандау"}
+EVENT_PLACE = "Paul-Schneider-Haus"
+
+
+@pytest.fixture(scope="session")
+async def an_event(web_chat: WebChatProcess) -> dict[str, str]:
+    """One published event in four days, added as staff add one (`mitsprache event add`); its title by
+    language."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=4)
+    ends = start + timedelta(hours=2)
+    event = {
+        "title": EVENT_TITLE, "starts_at": start.isoformat(), "ends_at": ends.isoformat(),
+        "place": EVENT_PLACE, "district": "spandau", "fields": ["partizipation"], "status": "published",
+    }  # fmt: skip
+    path = web_chat.data_dir / "event.yaml"
+    path.write_text(yaml.safe_dump([event], allow_unicode=True), encoding="utf-8")
+    code, printed = await run_cli(web_chat.env, "event", "add", str(path))
+    assert code == 0, printed
+    return EVENT_TITLE
 
 
 @pytest.fixture

@@ -1,25 +1,32 @@
 """Two people in a real browser at phone size, with JavaScript on and off: Amal reads Arabic, Oksana
 Ukrainian. Each chooses her language, agrees, answers "about you", goes through a field with back, skip
-and change, looks at "my data", continues on a second phone with her code, and deletes everything.
+and change, answers an invitation and downloads its calendar file, looks at "my data", continues on a
+second phone with her code, and deletes everything.
 
 Screenshots of every step: tests/web/browser/screenshots/<test name>/NN-step.png (git-ignored).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
+from pathlib import Path
+
 import pytest
 
 from bot import catalogs
-from dialogs import views
+from dialogs import subscription, views
 from dialogs.definitions import Catalogue
+from dialogs.events import DISTRICT_NAMES
 from dialogs.i18n import Translator
 from dialogs.state import ConversationState
 from tests.support.phone import OpenPhone, Phone
+from tests.web.browser.conftest import EVENT_PLACE
 
 # Every kind of page a person meets; axe-core looks at each (with JavaScript on).
 KINDS = {
     "languages", "consent", "question", "scale", "multiple choice", "free text", "review", "fields",
-    "my data", "continue", "delete", "deleted",
+    "events", "subscription", "rsvp", "my data", "continue", "delete", "deleted",
 }  # fmt: skip
 WRITTEN = {
     "ar": "أرجو مواعيد أسرع في مكتب العمل.",  # "Faster appointments at the job centre, please."
@@ -58,7 +65,7 @@ async def announced(phone: Phone, text: str, javascript: bool) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 @pytest.mark.parametrize("locale", ["ar", "uk"])
 async def test_a_person_answers_changes_looks_and_deletes(
-    phone: OpenPhone, real_catalogue: Catalogue, locale: str, javascript: bool
+    phone: OpenPhone, real_catalogue: Catalogue, an_event: dict[str, str], locale: str, javascript: bool
 ) -> None:
     me = await phone(locale, javascript=javascript)
     t = me.t
@@ -141,6 +148,33 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.press(t._("Absenden"))
     await me.sees(t._("Möchten Sie mit dem nächsten Handlungsfeld weitermachen?"))
     await me.step("ankommen-sent")
+
+    # An invitation: "Ich komme" first asks her to agree to invitations; then the calendar file.
+    await me.menu(t._("Veranstaltungen"))
+    await me.sees(an_event[locale])
+    await me.step("events", "events")
+    await me.press(t._("Ich komme"))
+    await me.sees(subscription.ask(t).text.split("\n\n")[-1])  # "Möchten Sie Einladungen bekommen?"
+    await me.press(t._("Ja, Einladungen bekommen"))
+    await me.sees(f"☐ {DISTRICT_NAMES['spandau']}")
+    await me.step("subscribe-districts", "subscription")
+    await me.press(t._("Weiter"))
+    await me.sees(f"☐ {t.p_('partizipation.short_title', 'Partizipation')}")
+    await me.press(t._("Weiter"))
+    await me.sees(
+        t._("Fertig. Sie bekommen Einladungen in Ihrer Sprache. Mit /events sehen Sie, was geplant ist.")
+    )
+    await me.menu(t._("Veranstaltungen"))
+    await me.sees(an_event[locale])
+    await me.press(t._("Ich komme"))
+    await me.sees(subscription.rsvp_reply("confirmed", t).text)
+    await me.step("rsvp", "rsvp")
+    async with me.page.expect_download() as downloading:
+        await me.main().get_by_role("link", name=t._("Herunterladen"), exact=False).click()
+    download = await downloading.value
+    assert re.fullmatch(r"mitsprache-\d+\.ics", download.suggested_filename), download.suggested_filename
+    calendar = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
+    assert "BEGIN:VEVENT" in calendar and EVENT_PLACE in calendar and "DTSTART" in calendar
 
     # "My data" shows the changed answer and what she wrote, and her code.
     await me.menu(t._("Meine Daten"))

@@ -1,5 +1,5 @@
-"""What every page owes a person whatever she does on it: her script rendered by the phone's own fonts
-(nothing fetched from elsewhere), and (later) the events.
+"""What every page owes a person whatever she does on it: her script rendered by the phone's own fonts,
+nothing fetched from elsewhere.
 
 Screenshots: tests/web/browser/screenshots/<test name>/ (git-ignored).
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-
-import pytest
 
 from tests.support.phone import OpenPhone, unavailable
 
@@ -56,14 +54,3 @@ async def test_the_system_font_stack_renders_arabic_geez_and_vietnamese(phone: O
         )
     ethiopic = [name for name in named if re.search("ethiopic|kefa|nyala|abyssinica", name)]
     assert ethiopic, f"the stack names no font for Ge'ez: {stack}"
-
-
-@pytest.mark.skip(
-    reason="events and RSVPs are being added to the web chat on another branch; this test is their place"
-)
-async def test_an_rsvp_brings_the_calendar_file(phone: OpenPhone) -> None:
-    """To write when the web chat shows events: a person subscribes, sees an upcoming event (made with
-    `mitsprache event add` on the web chat's database, web_chat.data_dir), answers "yes", and downloads
-    the .ics (page.expect_download: its name, text/calendar, SUMMARY and DTSTART in Europe/Berlin);
-    axe-core on the event page, a screenshot of each step, with JavaScript on and off."""
-    raise NotImplementedError
