@@ -5,16 +5,14 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY dialogs ./dialogs
 COPY storage ./storage
+COPY locales ./locales
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 mitsprache
 COPY --from=build /wheels /wheels
+# The wheel carries the catalogs, questionnaires and migrations as package data: no checkout needed.
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-WORKDIR /app
-COPY --chown=mitsprache . /app
-# The app itself from /app, so that locales/ sits next to the code as in a checkout.
-RUN pip install --no-cache-dir --no-deps -e /app
 USER mitsprache
 ENV MITSPRACHE_DATA_DIR=/home/mitsprache/data \
     PYTHONUNBUFFERED=1
