@@ -1,11 +1,18 @@
-"""Translation catalogs: extract messages.pot, update or add a language, check completeness, load."""
+"""Translation catalogs: extract messages.pot, update or add a language, check completeness, load.
+
+Two places, one folder in a checkout: the shipped catalogs (:data:`SHIPPED`, the package `locales` read
+through importlib.resources, so an installed wheel serves every language) and the checkout's `locales/`
+(:data:`LOCALES_DIR`), which `mitsprache catalogs update` rewrites from the sources."""
 
 from __future__ import annotations
 
 import io
 import re
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import overload
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
@@ -27,7 +34,34 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]")
 _TAG = re.compile(r"</?[a-z]+[^>]*>")
 
 
-def po_path(locale: str, directory: Path = LOCALES_DIR) -> Path:
+class CatalogsMissing(RuntimeError):
+    """The package `locales` is not importable: an editable install older than it, or a broken one."""
+
+
+def _shipped() -> Traversable:
+    try:
+        return files("locales")
+    except ModuleNotFoundError as exc:
+        # Loud, not German for everyone: that silent fallback is what a missing folder used to cause.
+        raise CatalogsMissing(
+            "The translation catalogs (the package 'locales') are not installed. Install Mitsprache "
+            "again; in a checkout: .venv/bin/pip install -e ."
+        ) from exc
+
+
+SHIPPED: Traversable = _shipped()
+
+
+def in_checkout() -> bool:
+    """True in a source checkout, where `catalogs update` can extract texts and rewrite the catalogs."""
+    return (LOCALES_DIR / "babel.cfg").is_file()
+
+
+@overload
+def po_path(locale: str, directory: Path) -> Path: ...
+@overload
+def po_path(locale: str, directory: Traversable = ...) -> Traversable: ...
+def po_path(locale: str, directory: Traversable = SHIPPED) -> Traversable:
     return directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -81,10 +115,10 @@ def update(directory: Path = LOCALES_DIR, new_locale: str | None = None) -> list
     return locales
 
 
-def load(locale: str, directory: Path = LOCALES_DIR) -> Translations | None:
+def load(locale: str, directory: Traversable = SHIPPED) -> Translations | None:
     """Compile a .po in memory: a fresh clone needs no compile step, and no .mo goes stale."""
     path = po_path(locale, directory)
-    if not path.exists():
+    if not path.is_file():
         return None
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
@@ -94,8 +128,8 @@ def load(locale: str, directory: Path = LOCALES_DIR) -> Translations | None:
     return Translations(buffer, domain=DOMAIN)
 
 
-def shipped_locales(directory: Path = LOCALES_DIR) -> list[str]:
-    found = {p.parent.parent.name for p in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+def shipped_locales(directory: Traversable = SHIPPED) -> list[str]:
+    found = {d.name for d in directory.iterdir() if d.is_dir() and po_path(d.name, directory).is_file()}
     return sorted(found | {SOURCE_LOCALE})
 
 
@@ -122,7 +156,7 @@ class Report:
         return not (self.untranslated or self.fuzzy or self.mismatched)
 
 
-def check(locale: str, directory: Path = LOCALES_DIR, template: Catalog | None = None) -> Report:
+def check(locale: str, directory: Traversable = SHIPPED, template: Catalog | None = None) -> Report:
     """Every template message translated, not fuzzy, with identical placeholders and tags."""
     report = Report(locale)
     with po_path(locale, directory).open("rb") as handle:
@@ -145,7 +179,7 @@ def check(locale: str, directory: Path = LOCALES_DIR, template: Catalog | None =
     return report
 
 
-def _read_template(directory: Path) -> Catalog:
+def _read_template(directory: Traversable) -> Catalog:
     with (directory / f"{DOMAIN}.pot").open("rb") as handle:
         return read_po(handle)
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
+# Package data, read through importlib.resources: the same from a checkout and from an installed wheel.
+QUESTIONNAIRE_DIR: Traversable = files("dialogs") / "questionnaires"
+_SUFFIX = ".yaml"
 
 # The nine Handlungsfelder in their official order (PRODUCT.md).
 FIELD_IDS: tuple[str, ...] = (
@@ -237,7 +240,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_questionnaire(path: Path) -> Questionnaire:
+def load_questionnaire(path: Traversable) -> Questionnaire:
     """Load and validate one definition file; any problem raises DefinitionError."""
     try:
         raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
@@ -249,14 +252,14 @@ def load_questionnaire(path: Path) -> Questionnaire:
         questionnaire = Questionnaire.model_validate(raw)
     except ValidationError as exc:
         raise DefinitionError(f"{path}: {_describe(exc, raw)}") from None
-    if questionnaire.id != path.stem:
+    if questionnaire.id != path.name.removesuffix(_SUFFIX):
         raise DefinitionError(f"{path}: id '{questionnaire.id}' must match the file name")
     return questionnaire
 
 
-def load_catalogue(directory: Path = QUESTIONNAIRE_DIR) -> Catalogue:
+def load_catalogue(directory: Traversable = QUESTIONNAIRE_DIR) -> Catalogue:
     """Load the nine fields and the about block; a missing or extra file stops start-up."""
-    found = {p.stem for p in directory.glob("*.yaml")}
+    found = {p.name.removesuffix(_SUFFIX) for p in directory.iterdir() if p.name.endswith(_SUFFIX)}
     expected = {*FIELD_IDS, ABOUT_ID}
     if missing := sorted(expected - found):
         raise DefinitionError(f"{directory}: missing definition file(s): {', '.join(missing)}")
@@ -265,8 +268,8 @@ def load_catalogue(directory: Path = QUESTIONNAIRE_DIR) -> Catalogue:
             f"{directory}: unknown definition file(s) {', '.join(extra)}; "
             f"expected the field ids {', '.join(FIELD_IDS)} and '{ABOUT_ID}'"
         )
-    about = load_questionnaire(directory / f"{ABOUT_ID}.yaml")
-    fields = tuple(load_questionnaire(directory / f"{fid}.yaml") for fid in FIELD_IDS)
+    about = load_questionnaire(directory / f"{ABOUT_ID}{_SUFFIX}")
+    fields = tuple(load_questionnaire(directory / f"{fid}{_SUFFIX}") for fid in FIELD_IDS)
     return Catalogue(about=about, fields=fields)
 
 

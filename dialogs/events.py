@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Annotated, Literal
 
 import yaml
@@ -144,10 +145,10 @@ class EventFileError(ValueError):
     """An event file is invalid; the message names the file, the entry and the problem."""
 
 
-DEMO_EVENTS = Path(__file__).parent / "demo_events.yaml"
+DEMO_EVENTS: Traversable = files("dialogs") / "demo_events.yaml"
 
 
-def load_event_file(path: Path) -> list[EventDefinition]:
+def load_event_file(path: Traversable) -> list[EventDefinition]:
     """One event (a mapping) or several (a list) from YAML."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

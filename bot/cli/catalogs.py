@@ -1,8 +1,10 @@
-"""`mitsprache catalogs update|check`: the translation catalogs in locales/. No database."""
+"""`mitsprache catalogs update|check`: the translation catalogs in locales/. No database. `check` reads the
+catalogs this copy serves; `update` rewrites a checkout's."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
@@ -25,8 +27,16 @@ def register(sub: Subparsers) -> None:
 def update(settings: Settings, args: argparse.Namespace) -> int:
     from bot import catalogs
 
+    if not catalogs.in_checkout():
+        # An installed copy has no sources to extract from, and its catalogs are not for editing.
+        print(
+            "mitsprache: `catalogs update` works in a source checkout (it rewrites locales/ from the code); "
+            f"this is an installed copy without {catalogs.LOCALES_DIR / 'babel.cfg'}.",
+            file=sys.stderr,
+        )
+        return 1
     for locale in catalogs.update(new_locale=args.add):
-        print(f"updated {catalogs.po_path(locale).relative_to(catalogs.ROOT)}")
+        print(f"updated {catalogs.po_path(locale, catalogs.LOCALES_DIR).relative_to(catalogs.ROOT)}")
     return 0
 
 
@@ -36,7 +46,7 @@ def check(settings: Settings, args: argparse.Namespace) -> int:
 
     failed = False
     for locale in catalogs.shipped_locales():
-        if locale == SOURCE_LOCALE and not catalogs.po_path(locale).exists():
+        if locale == SOURCE_LOCALE and not catalogs.po_path(locale).is_file():
             continue
         report = catalogs.check(locale)
         review = "reviewed" if report.reviewed else "NOT reviewed by a native speaker"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import stat
 import sys
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from bot.cli.common import Subparsers
     from bot.runtime import Runtime
     from bot.usecases.turns import Conversations
+
+log = logging.getLogger(__name__)
 
 NO_TOKEN = """No Telegram bot token is configured.
 
@@ -116,6 +119,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
 async def _telegram(settings: Settings, host: str, port: int) -> int:
     from aiohttp import web
 
+    from bot.health import PATH, add_health, health_app
     from bot.serving import telegram_and_web
     from bot.telegram import app as telegram_app
 
@@ -135,12 +139,24 @@ async def _telegram(settings: Settings, host: str, port: int) -> int:
                     chat.add_to(web_app)
             elif chat is not None:
                 web_app = chat.app()
+                add_health(web_app, rt.engine)
             else:
-                await telegram_app.run_polling(bot, dp)
-                return 0
+                # Long polling needs no server, but a container's health check needs something to ask.
+                web_app = health_app(rt.engine)
             runner = web.AppRunner(web_app, access_log_class=telegram_app.PrivateAccessLogger)
             await runner.setup()
-            await web.TCPSite(runner, host, port).start()
+            try:
+                await web.TCPSite(runner, host, port).start()
+            except OSError as exc:
+                await runner.cleanup()
+                print(
+                    f"mitsprache: cannot listen on {host}:{port} ({exc.strerror}); "
+                    "set MITSPRACHE_LISTEN_PORT (or --port) to a free port",
+                    file=sys.stderr,
+                )
+                return 1
+            bound = runner.addresses[0][1] if runner.addresses else port  # the port chosen for --port 0
+            log.info("listening on %s:%s, health check at %s", host, bound, PATH)
             try:
                 if settings.webhook_url:
                     await asyncio.Event().wait()

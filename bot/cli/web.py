@@ -59,6 +59,7 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
 
     from bot.delivery.compose import composer
     from bot.delivery.worker import DeliveryWorker
+    from bot.health import add_health
     from bot.usecases.turns import Conversations
     from bot.web.app import WebAccessLogger, build_web_chat
     from bot.web.transport import WebInboxTransport
@@ -72,7 +73,9 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
             rt.sessions, composer(rt.sessions, rt.translators), rate=settings.broadcast_rate
         )
         chat = build_web_chat(conversations, rt.locales, settings, worker.poke if send else lambda: None)
-        runner = web.AppRunner(chat.app(), access_log_class=WebAccessLogger)
+        app = chat.app()
+        add_health(app, rt.engine)  # a container running only the web chat is checked the same way
+        runner = web.AppRunner(app, access_log_class=WebAccessLogger)
         await runner.setup()
         try:
             await web.TCPSite(runner, host, port).start()

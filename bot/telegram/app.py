@@ -22,12 +22,12 @@ from aiogram.types import User
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.compose import composer
 from bot.delivery.transport import Transport
 from bot.delivery.worker import DeliveryWorker
+from bot.health import add_health
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
@@ -216,14 +216,6 @@ def build_webhook_app(
     )
     setup_application(app, dp, bot=bot)
 
-    async def healthz(_: web.Request) -> web.Response:
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
-
     async def set_webhook(_: web.Application) -> None:
         url = settings.webhook_url + path
         info = await bot.get_webhook_info()
@@ -237,6 +229,6 @@ def build_webhook_app(
             )
             log.info("webhook registered")
 
-    app.router.add_get("/healthz", healthz)
+    add_health(app, engine)
     app.on_startup.append(set_webhook)
     return app

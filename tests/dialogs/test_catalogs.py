@@ -26,7 +26,7 @@ def test_every_required_language_is_shipped() -> None:
 
 def test_the_template_matches_the_code() -> None:
     """Forgetting `mitsprache catalogs update` after changing a text fails here."""
-    with (catalogs.LOCALES_DIR / "messages.pot").open("rb") as handle:
+    with (catalogs.SHIPPED / "messages.pot").open("rb") as handle:
         committed = {(m.context, str(m.id)) for m in read_po(handle) if m.id}
     extracted = {(m.context, str(m.id)) for m in catalogs.extract() if m.id}
     assert extracted == committed, "run `mitsprache catalogs update`"
@@ -55,7 +55,7 @@ def test_msgfmt_check_passes(locale: str) -> None:
             pytest.fail("msgfmt (GNU gettext) is missing; .ci/run installs it", pytrace=False)
         pytest.skip("msgfmt (GNU gettext) is not installed")
     result = subprocess.run(
-        [msgfmt, "--check", "-o", os.devnull, str(catalogs.po_path(locale))],
+        [msgfmt, "--check", "-o", os.devnull, str(catalogs.po_path(locale, catalogs.LOCALES_DIR))],
         capture_output=True,
         text=True,
         check=False,
