@@ -279,9 +279,9 @@ class WebChat:
         show_code: bool = False,
     ) -> web.Response:
         t = self.translators(locale)
-        nav = (
+        nav = (  # no "Pause" here: a question offers it itself, and on the web leaving the page pauses
             [
-                ("fields", t._("Übersicht")), ("events", t._("Veranstaltungen")), ("pause", t._("Pause")),
+                ("fields", t._("Übersicht")), ("events", t._("Veranstaltungen")),
                 ("privacy", t._("Datenschutz")), ("mydata", t._("Meine Daten")),
                 ("delete", t._("Alles löschen")), ("help", t._("Hilfe")),
             ]
