@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from dialogs.vocabulary import FIELD_IDS
+from dialogs.definitions import FIELD_IDS
 from storage.pseudonym import MIN_KEY_LENGTH, load_or_create_key
 
 ENV_PREFIX = "MITSPRACHE_"
