@@ -25,6 +25,12 @@ _SUPPORTED_DRIVERS = {
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FREE_BROADCAST_RATE = 30
+# Telegram's apps do not show a person's numeric id (only with developer options); @userinfobot, a
+# widely used bot, answers any message with the sender's id.
+FIND_USER_ID = (
+    "A Telegram user id is a number such as 123456789: the staff member sends any message to "
+    "@userinfobot in Telegram, which answers with their id"
+)
 
 
 class Settings(BaseSettings):
@@ -105,7 +111,7 @@ class Settings(BaseSettings):
             if not user.strip().isdigit() or role.strip() not in ("admin", "events", *FIELD_IDS):
                 raise ValueError(
                     f"has the entry '{entry}'; write 'TELEGRAM_USER_ID:ROLE' where ROLE is admin, events "
-                    f"or one of {', '.join(FIELD_IDS)}, separated by commas"
+                    f"or one of {', '.join(FIELD_IDS)}, separated by commas. {FIND_USER_ID}"
                 )
         return value
 
@@ -193,8 +199,13 @@ class Settings(BaseSettings):
     @field_validator("default_locale")
     @classmethod
     def _check_locale(cls, value: str) -> str:
-        if not value.replace("_", "").isalpha():
-            raise ValueError("must be a language code such as de, en or ar")
+        from bot.catalogs import shipped_locales
+
+        shipped = shipped_locales()
+        if value not in shipped:
+            raise ValueError(
+                f"is '{value}', which Mitsprache has no translation for; use one of {', '.join(shipped)}"
+            )
         return value
 
     @property
@@ -210,16 +221,17 @@ class Settings(BaseSettings):
 
 
 class ConfigError(Exception):
-    """A setting is wrong; str() is a ready-to-print explanation."""
+    """Settings are wrong; str() explains each on a line of its own: the variable, what is wrong, what
+    to write instead."""
 
 
 def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = ["Configuration error:"]
+        lines = []  # one line per wrong setting
         for err in exc.errors():
             name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
             message = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  {name} {message}")
+            lines.append(f"{name} {message}")
         raise ConfigError("\n".join(lines)) from None

@@ -11,22 +11,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dialogs.vocabulary import FIELD_IDS as FIELD_IDS  # here too, where it always was
+
 # Package data, read through importlib.resources: the same from a checkout and from an installed wheel.
 QUESTIONNAIRE_DIR: Traversable = files("dialogs") / "questionnaires"
 _SUFFIX = ".yaml"
 
-# The nine Handlungsfelder in their official order (PRODUCT.md).
-FIELD_IDS: tuple[str, ...] = (
-    "ankommen",
-    "wohnen",
-    "gesundheit",
-    "familie",
-    "arbeit",
-    "hochschule",
-    "sozialraum",
-    "partizipation",
-    "demokratie",
-)
 # The common "about you" block: the only demographic data, asked once.
 ABOUT_ID = "about"
 NO_ANSWER = "no_answer"

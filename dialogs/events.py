@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from string import Template
 from typing import Annotated, Literal
 
 import yaml
 from babel import Locale, UnknownLocaleError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
-from dialogs.definitions import FIELD_IDS
 from dialogs.i18n import BERLIN, Translator
 from dialogs.messages import Button, Reply
+from dialogs.vocabulary import DISTRICTS as DISTRICTS  # here too, where it always was
+from dialogs.vocabulary import FIELD_IDS
 
-DISTRICTS = (
-    "mitte", "friedrichshain", "pankow", "charlottenburg", "spandau", "steglitz", "tempelhof",
-    "neukoelln", "treptow", "marzahn", "lichtenberg", "reinickendorf",
-)  # fmt: skip
 # German names, as in the "about you" block; a place name stays German in every language.
 DISTRICT_NAMES = {
     "mitte": "Mitte", "friedrichshain": "Friedrichshain-Kreuzberg", "pankow": "Pankow",
@@ -146,6 +144,19 @@ class EventFileError(ValueError):
 
 
 DEMO_EVENTS: Traversable = files("dialogs") / "demo_events.yaml"
+EVENT_TEMPLATE: Traversable = files("dialogs") / "event_template.yaml"
+
+
+def event_template(now: datetime) -> str:
+    """A commented example event file (every key explained), dated two weeks from `now`; valid as it
+    is (a draft), so staff can copy it, edit it, and add it."""
+    day = (now + timedelta(days=14)).astimezone(BERLIN).replace(hour=18, minute=0, second=0, microsecond=0)
+    return Template(EVENT_TEMPLATE.read_text(encoding="utf-8")).substitute(
+        starts_at=day.isoformat(),
+        ends_at=(day + timedelta(hours=2)).isoformat(),
+        districts=", ".join(DISTRICTS),
+        fields=", ".join(FIELD_IDS),
+    )
 
 
 def load_event_file(path: Traversable) -> list[EventDefinition]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CompoundSelect, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
@@ -32,6 +32,17 @@ class StaleState(Exception):
 class StoredState:
     state: ConversationState
     version: int
+
+
+def _inactive(before: datetime) -> CompoundSelect[str]:
+    """Pseudonyms of people whose conversation has not moved since `before`, and of people who agreed
+    before then and have no conversation state."""
+    stale = select(ConversationStateRow.pseudonym).where(ConversationStateRow.updated_at < before)
+    orphans = select(Participant.pseudonym).where(
+        Participant.consented_at < before,
+        Participant.pseudonym.not_in(select(ConversationStateRow.pseudonym)),
+    )
+    return stale.union(orphans)
 
 
 class ConversationRepository:
@@ -79,17 +90,19 @@ class ConversationRepository:
 
     async def purge_inactive(self, before: datetime) -> int:
         """Retention: delete everyone whose conversation has not moved since `before`."""
-        stale = select(ConversationStateRow.pseudonym).where(ConversationStateRow.updated_at < before)
-        orphans = select(Participant.pseudonym).where(
-            Participant.consented_at < before,
-            Participant.pseudonym.not_in(select(ConversationStateRow.pseudonym)),
-        )
         result = await self.session.execute(
             delete(Participant)
-            .where(Participant.pseudonym.in_(stale.union(orphans)))
+            .where(Participant.pseudonym.in_(_inactive(before)))
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def count_inactive(self, before: datetime) -> int:
+        """How many people `purge_inactive(before)` would delete (a dry run)."""
+        found = await self.session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.pseudonym.in_(_inactive(before)))
+        )
+        return int(found or 0)
 
     async def apply(self, pseudonym: str, events: Iterable[Event]) -> None:
         for event in events:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,3 +64,60 @@ async def reachable(engine: AsyncEngine) -> bool:
     except Exception:  # whatever the driver raises, the answer is "no"
         return False
     return True
+
+
+# Databases every PostgreSQL server has, to connect to while the one we want does not exist yet.
+MAINTENANCE_DATABASES = ("postgres", "template1")
+# SQLSTATEs: https://www.postgresql.org/docs/current/errcodes-appendix.html
+NO_SUCH_DATABASE = "3D000"  # invalid_catalog_name
+DATABASE_EXISTS = "42P04"  # duplicate_database
+NOT_ALLOWED = "42501"  # insufficient_privilege
+
+
+def sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a driver error wrapped by SQLAlchemy ("" if it has none, e.g. SQLite's)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
+async def create_database_if_missing(url: str) -> bool:
+    """Create the PostgreSQL database `url` names if it does not exist, as `url`'s own user, from a
+    connection to the server's maintenance database. True if it was created now.
+
+    SQLite creates its file on first use: nothing to do. A refusal is raised as the DBAPIError of
+    CREATE DATABASE: `sqlstate(exc) == NOT_ALLOWED` when the role may not create databases.
+    """
+    if is_sqlite(url):
+        return False
+    wanted = create_engine(url)
+    try:
+        async with wanted.connect():
+            return False
+    except DBAPIError as exc:
+        if sqlstate(exc) != NO_SUCH_DATABASE:
+            raise
+    finally:
+        await wanted.dispose()
+    target = make_url(url)
+    missing: DBAPIError | None = None
+    for maintenance in MAINTENANCE_DATABASES:
+        # CREATE DATABASE cannot run inside a transaction.
+        server = create_engine(
+            target.set(database=maintenance).render_as_string(hide_password=False),
+            isolation_level="AUTOCOMMIT",
+        )
+        try:
+            async with server.connect() as conn:
+                name = conn.dialect.identifier_preparer.quote_identifier(target.database or "")
+                await conn.execute(text(f"CREATE DATABASE {name}"))
+            return True
+        except DBAPIError as exc:
+            if sqlstate(exc) == DATABASE_EXISTS:  # another process was quicker
+                return False
+            if sqlstate(exc) != NO_SUCH_DATABASE:
+                raise
+            missing = exc  # no such maintenance database on this server: try the next
+        finally:
+            await server.dispose()
+    assert missing is not None
+    raise missing

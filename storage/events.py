@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import EventDefinition, EventView, RsvpAnswer
 from storage.dialect import upsert
-from storage.models import Event, Rsvp, Subscriber, utcnow
+from storage.models import Broadcast, Event, Rsvp, Subscriber, utcnow
 
 
 async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
@@ -23,6 +23,23 @@ async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
     session.add(event)
     await session.flush()
     return event.id
+
+
+async def german_titles(session: AsyncSession) -> list[tuple[int, str, datetime]]:
+    """Every event's id, German title and end: few enough to compare in Python, on both databases."""
+    rows = await session.execute(select(Event.id, Event.title, Event.ends_at).order_by(Event.id))
+    return [(event_id, str(title.get("de", "")), ends_at) for event_id, title, ends_at in rows.all()]
+
+
+async def traces(session: AsyncSession, event_id: int) -> tuple[int, int]:
+    """How many RSVPs and how many broadcasts (invitations, notices) refer to an event."""
+    answers = await session.scalar(select(func.count()).where(Rsvp.event_id == event_id))
+    sent = await session.scalar(select(func.count()).where(Broadcast.event_id == event_id))
+    return int(answers or 0), int(sent or 0)
+
+
+async def delete_event(session: AsyncSession, event_id: int) -> None:
+    await session.execute(delete(Event).where(Event.id == event_id))
 
 
 # What, when changed, must reach everyone who answered: the time and the place.

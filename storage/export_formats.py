@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from storage.export import ExportStats, FieldExport, option_rows, shown_count
+from storage.vocabulary import EXPORT_FORMATS
 
-FORMATS = ("csv", "xlsx", "json", "html")
+FORMATS = EXPORT_FORMATS
 
 
 def private_file(path: Path) -> None:

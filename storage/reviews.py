@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,8 +12,9 @@ from dialogs.definitions import Catalogue
 from storage.dialect import upsert
 from storage.export import text_hash
 from storage.models import Answer, TextReview, utcnow
+from storage.vocabulary import REVIEW_STATUSES
 
-STATUSES = ("pending", "released", "withheld")
+STATUSES = REVIEW_STATUSES
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,25 @@ async def free_texts(
     status: str | None = None,
 ) -> AsyncIterator[FreeText]:
     """The field's free-text answers, already scrubbed; a changed text counts as pending again."""
+    for answer_id, question, text, current in await _texts(session, catalogue, field_id):
+        if status is None or status == current:
+            yield FreeText(answer_id, question, scrub(text), current)
+
+
+async def pending(session: AsyncSession, catalogue: Catalogue, field_ids: Iterable[str]) -> list[int]:
+    """The numbers of the free-text answers still waiting for a decision in these fields (not
+    scrubbed: for counting and deciding them all at once)."""
+    found: list[int] = []
+    for field_id in field_ids:
+        found += [answer_id for answer_id, _, _, current in await _texts(session, catalogue, field_id)
+                  if current == "pending"]  # fmt: skip
+    return found
+
+
+async def _texts(
+    session: AsyncSession, catalogue: Catalogue, field_id: str
+) -> list[tuple[int, str, str, str]]:
+    """(answer id, question, text, status) of the field's free-text answers, in order."""
     questionnaire = catalogue.get(field_id)
     text_questions = [q.id for q in questionnaire.questions if q.type == "text"] if questionnaire else []
     stmt = (
@@ -40,11 +60,12 @@ async def free_texts(
         .where(Answer.field == field_id, Answer.question.in_(text_questions))
         .order_by(Answer.id)
     )
+    texts = []
     for answer_id, question, value, decided, decided_hash in (await session.execute(stmt)).all():
         text = str(value)
         current = decided if decided and decided_hash == text_hash(text) else "pending"
-        if status is None or status == current:
-            yield FreeText(answer_id, question, scrub(text), current)
+        texts.append((answer_id, question, text, current))
+    return texts
 
 
 async def decide(session: AsyncSession, answer_id: int, status: str, reviewer: str) -> bool:

@@ -7,21 +7,47 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from bot.cli.common import actions, command
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
+    from bot.settings import Settings
 
 
 def register(sub: Subparsers) -> None:
-    cat = sub.add_parser("catalogs", help="translation catalogs in locales/")
-    actions = cat.add_subparsers(dest="catalogs_command", required=True, metavar="ACTION")
-    upd = actions.add_parser("update", help="extract all texts into messages.pot and merge every .po")
-    upd.add_argument("--add", metavar="LANG", help="also start a catalog for a new language")
+    cat = command(
+        sub, "catalogs",
+        summary="translation catalogs in locales/",
+        description="""
+            The translations of everything people read: locales/messages.pot holds the German texts
+            from the code and the questionnaires, and locales/LANG/LC_MESSAGES/messages.po one
+            language's translations (see docs/translating.md). For translators and developers; needs
+            the source tree, not the database.""",
+        examples=[("mitsprache catalogs update", "after changing texts: extract them and merge every .po"),
+                  ("mitsprache catalogs check", "what is untranslated, fuzzy or broken, per language")],
+    )  # fmt: skip
+    action = actions(cat, "catalogs_command")
+    upd = command(
+        action, "update",
+        summary="extract all texts into messages.pot and merge every .po",
+        description="""
+            Extract every text in _() from the code and every text of the questionnaires into
+            locales/messages.pot, and merge it into each language's messages.po: new texts appear
+            untranslated, changed ones as fuzzy.""",
+        examples=[("mitsprache catalogs update", "every shipped language"),
+                  ("mitsprache catalogs update --add so", "also start a catalog for Somali")],
+    )  # fmt: skip
+    upd.add_argument("--add", metavar="LANG", help="also start a catalog for a new language, e.g. so")
     upd.set_defaults(handler=update)
-    actions.add_parser("check", help="report untranslated, fuzzy or mismatched entries").set_defaults(
-        handler=check
-    )
+    command(
+        action, "check",
+        summary="report untranslated, fuzzy or mismatched entries",
+        description="""
+            For every language: whether its catalog is complete, whether a native speaker reviewed it,
+            and each entry that is untranslated, fuzzy, or whose placeholders differ from the German.
+            Exits with 1 when a catalog is incomplete.""",
+        examples=[("mitsprache catalogs check", "all languages")],
+    ).set_defaults(handler=check)  # fmt: skip
 
 
 def update(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,13 +13,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.cli.common import EXIT_CONFIG, database, in_loop
-from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, add_address_options, serve_web
-from bot.settings import Settings
+from bot.cli import sending
+from bot.cli.common import EXIT_CONFIG, command, database, in_loop
+from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
     from bot.runtime import Runtime
+    from bot.settings import Settings
     from bot.usecases.turns import Conversations
 
 log = logging.getLogger(__name__)
@@ -36,18 +37,38 @@ with `mitsprache chat`."""
 
 
 def register(sub: Subparsers) -> None:
-    run_ = sub.add_parser(
-        "run",
-        help="start the bot: Telegram when MITSPRACHE_BOT_TOKEN is set, otherwise explain "
+    run_ = command(
+        sub, "run",
+        summary="start the bot: Telegram when MITSPRACHE_BOT_TOKEN is set, otherwise explain "
         "how to get a token and serve the web chat on http://127.0.0.1:8080",
-        description="Without MITSPRACHE_BOT_TOKEN: serve the web chat (see `mitsprache web --help`) and "
-        "stop at Ctrl-C, or Ctrl-D when started from a terminal. With a token: the Telegram bot (long "
-        "polling, or a webhook server when MITSPRACHE_WEBHOOK_URL is set); with MITSPRACHE_WEB_URL set "
-        "as well, the web chat in the same process.",
-    )
-    add_address_options(run_)
+        description="""
+            Without MITSPRACHE_BOT_TOKEN: serve the web chat (see `mitsprache web --help`) and stop at
+            Ctrl-C, or Ctrl-D when started from a terminal. With a token: the Telegram bot (long
+            polling, or a webhook server when MITSPRACHE_WEBHOOK_URL is set); with MITSPRACHE_WEB_URL
+            set as well, the web chat in the same process. Before it starts, Telegram is asked whether
+            it takes the token, so a wrong token or no connection is told at once.""",
+        examples=[
+            ("mitsprache run", "with MITSPRACHE_BOT_TOKEN set: the bot by long polling"),
+            ("MITSPRACHE_WEBHOOK_URL=https://bot.example.org mitsprache run --port 8443",
+             "a webhook server on port 8443 behind a reverse proxy"),
+            ("mitsprache run --port 9000", "without a token: the web chat on http://127.0.0.1:9000"),
+        ],
+    )  # fmt: skip
+    run_.add_argument("--host", default=None, help=f"address to listen on (default: {DEFAULT_HOST} for "
+                      "the web chat, MITSPRACHE_LISTEN_HOST for a webhook)")  # fmt: skip
+    run_.add_argument("--port", type=int, default=None, help=f"port (default: {DEFAULT_PORT}, or "
+                      "MITSPRACHE_LISTEN_PORT for a webhook)")  # fmt: skip
     run_.set_defaults(handler=run)
-    chat_ = sub.add_parser("chat", help="answer the questionnaires in this terminal")
+    chat_ = command(
+        sub, "chat",
+        summary="answer the questionnaires in this terminal",
+        description="""
+            The same conversation as on Telegram and in the web chat, in this terminal: type the number
+            of a button, or text. Each name is a person of its own; the same name resumes where it
+            stopped. Ctrl-D or Ctrl-C ends it; every answer is saved at once.""",
+        examples=[("mitsprache chat", "as your login name, in MITSPRACHE_DEFAULT_LOCALE"),
+                  ("mitsprache chat --person test1 --lang ar", "a second test person, in Arabic")],
+    )  # fmt: skip
     chat_.add_argument(
         "--person",
         default=None,
@@ -124,6 +145,7 @@ async def _telegram(settings: Settings, host: str, port: int) -> int:
     from bot.telegram import app as telegram_app
 
     assert settings.bot_token is not None
+    await sending.check_telegram(settings)  # a wrong token or no connection, said in one line
     async with database(settings) as rt:
         conversations = _conversations(rt)
         bot = telegram_app.build_bot(

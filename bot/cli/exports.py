@@ -3,49 +3,145 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import getpass
 import os
+import shutil
 import socket
+import sys
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import FileProblem, database, fail, first_line, in_loop
-from bot.settings import Settings
-from dialogs.definitions import FIELD_IDS
-from storage import audit, reviews
-from storage.conversations import ConversationRepository
-from storage.export_formats import FORMATS
-from storage.reviews import STATUSES
+from bot.cli.common import (
+    EXIT_CONFIG,
+    FileProblem,
+    Problem,
+    actions,
+    command,
+    confirm,
+    database,
+    fail,
+    first_line,
+    in_loop,
+)
+from dialogs.vocabulary import FIELD_IDS
+from storage.vocabulary import EXPORT_FORMATS, REVIEW_STATUSES
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
+    from bot.settings import Settings
+    from storage.export import ExportStats
+
+STDOUT = "-"
+SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def register(sub: Subparsers) -> None:
-    exp = sub.add_parser("export", help="anonymised export of one Handlungsfeld for its working group")
-    exp.add_argument("--field", required=True, choices=FIELD_IDS)
-    exp.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
-    exp.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    exp = command(
+        sub, "export",
+        summary="anonymised export of one Handlungsfeld for its working group",
+        description=f"""
+            Write the answers of one field, anonymised, for its working group: no Telegram ids or
+            pseudonyms, respondents numbered afresh in random order, time coarsened to the month,
+            details shared by fewer than k people (MITSPRACHE_K_ANONYMITY) suppressed, and only the free
+            texts released with `mitsprache review` (scrubbed of phone numbers, addresses and the like).
+            The format follows the file name ({", ".join(f"*{s}" for s in SUFFIXES)}); --format must
+            agree with it. With -o - the file goes to standard output (give --format) and the summary to
+            standard error. Every export is recorded in the audit log (`mitsprache audit`).""",
+        examples=[
+            ("mitsprache export --field gesundheit -o gesundheit.xlsx",
+             "an Excel workbook: answers, counts per option, and a sheet explaining every column"),
+            ("mitsprache export --field wohnen -o wohnen.csv",
+             "CSV for Excel or LibreOffice (UTF-8 with BOM, ';' between columns)"),
+            ("mitsprache export --field arbeit --format json -o - | jq .",
+             "JSON to standard output"),
+        ],
+    )  # fmt: skip
+    exp.add_argument("--field", required=True, choices=FIELD_IDS, metavar="FIELD",
+                     help=f"the Handlungsfeld: {', '.join(FIELD_IDS)}")  # fmt: skip
+    exp.add_argument("--format", choices=EXPORT_FORMATS, dest="fmt", default=None, metavar="FORMAT",
+                     help=f"{', '.join(EXPORT_FORMATS)} (default: as the file is named; "
+                          "needed with -o -)")  # fmt: skip
+    exp.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                     help="the file to write, or - for standard output")  # fmt: skip
     exp.set_defaults(handler=in_loop(export))
 
-    review = sub.add_parser("review", help="release or withhold free-text answers for export")
-    actions = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="show scrubbed free-text answers of a field")
-    listing.add_argument("--field", required=True, choices=FIELD_IDS)
-    listing.add_argument("--status", choices=STATUSES, default="pending")
+    review = command(
+        sub, "review",
+        summary="release or withhold free-text answers for export",
+        description="""
+            Free-text answers are exported only once staff released them: they may name people or
+            places that scrubbing does not catch. `review list` shows them scrubbed, as they would be
+            exported; `review release` and `review withhold` decide by number. A text the person
+            changes afterwards waits for a decision again.""",
+        examples=[("mitsprache review list --field gesundheit", "health texts waiting for a decision"),
+                  ("mitsprache review release 12 15", "release answers 12 and 15"),
+                  ("mitsprache review withhold 13", "keep answer 13 out of every export")],
+    )  # fmt: skip
+    action = actions(review, "review_command")
+    listing = command(
+        action, "list",
+        summary="show the scrubbed free-text answers of a field",
+        description="""
+            The free-text answers of a field, scrubbed as an export would show them, each with its
+            number and question; by default only those waiting for a decision.""",
+        examples=[("mitsprache review list --field wohnen", "texts waiting for a decision"),
+                  ("mitsprache review list --field wohnen --status released", "texts already released")],
+    )  # fmt: skip
+    listing.add_argument("--field", required=True, choices=FIELD_IDS, metavar="FIELD",
+                         help=f"the Handlungsfeld: {', '.join(FIELD_IDS)}")  # fmt: skip
+    listing.add_argument("--status", choices=REVIEW_STATUSES, default="pending",
+                         help=f"{', '.join(REVIEW_STATUSES)} (default: pending)")  # fmt: skip
     listing.set_defaults(handler=in_loop(review_list))
-    for action in ("release", "withhold"):
-        decision = actions.add_parser(action, help=f"{action} answers by their number")
-        decision.add_argument("ids", nargs="+", type=int, metavar="ID")
+    for verb, effect in (("release", "exported"), ("withhold", "kept out of exports")):
+        decision = command(
+            action, verb,
+            summary=f"{verb} answers by their number, or all pending ones",
+            description=f"""
+                {verb.capitalize()} free-text answers: they are {effect} as they are now (scrubbed).
+                Give their numbers from `mitsprache review list`, or --all for every answer still
+                waiting for a decision (in one field with --field); --all shows how many and asks
+                first, unless --yes is given.""",
+            examples=[(f"mitsprache review {verb} 12 15", f"{verb} answers 12 and 15"),
+                      (f"mitsprache review {verb} --all --field wohnen",
+                       f"{verb} every pending answer about housing, after a yes"),
+                      (f"mitsprache review {verb} --all --yes", "every pending answer, without asking")],
+        )  # fmt: skip
+        decision.add_argument("ids", nargs="*", type=int, metavar="ID",
+                              help="answer numbers from `mitsprache review list`")  # fmt: skip
+        decision.add_argument("--all", action="store_true", dest="all_pending",
+                              help="every answer waiting for a decision")  # fmt: skip
+        decision.add_argument("--field", choices=FIELD_IDS, metavar="FIELD",
+                              help="with --all: only this field (default: every field)")  # fmt: skip
+        decision.add_argument("--yes", action="store_true", help="with --all: do not ask")
         decision.set_defaults(handler=in_loop(review_decide))
 
-    sub.add_parser("audit", help="show the export audit log").set_defaults(handler=in_loop(show_audit))
+    command(
+        sub, "audit",
+        summary="show the export audit log",
+        description="""
+            The newest 200 exports: when (UTC), who (cli: and the login name for the command line,
+            telegram: and the user id for a staff member in Telegram), which field, which format, and
+            how many respondents it held.""",
+        examples=[("mitsprache audit", "who exported what, when")],
+    ).set_defaults(handler=in_loop(show_audit))  # fmt: skip
 
-    purge_ = sub.add_parser("purge", help="delete everyone inactive for longer than the retention period")
+    purge_ = command(
+        sub, "purge",
+        summary="delete everyone inactive for longer than the retention period",
+        description="""
+            Retention: delete everyone whose conversation has not moved for longer than the given
+            period, with all their answers. It cannot be undone; --dry-run only counts them.""",
+        examples=[("mitsprache purge --older-than 365d --dry-run", "how many would be deleted"),
+                  ("mitsprache purge --older-than 365d", "delete them")],
+    )  # fmt: skip
     purge_.add_argument("--older-than", required=True, type=_days, metavar="DAYS",
-                        help="e.g. 365d (or 365)")  # fmt: skip
+                        help="inactive for longer than this many days, e.g. 365d (or 365)")  # fmt: skip
+    purge_.add_argument("--dry-run", action="store_true", help="only count who would be deleted")
     purge_.set_defaults(handler=in_loop(purge))
 
 
@@ -54,6 +150,29 @@ def _days(value: str) -> int:
     if not number.isdigit() or int(number) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a number of days such as 365d")
     return int(number)
+
+
+def export_format(output: Path, given: str | None) -> str:
+    """The format to write: the file name's, which --format (if given) must agree with."""
+    if str(output) == STDOUT:
+        if given is None:
+            raise Problem(f"writing to standard output (-o -) needs --format ({', '.join(EXPORT_FORMATS)})")
+        return given
+    suffix = output.suffix.lower()
+    named = SUFFIXES.get(suffix)
+    if given is None:
+        if named is None:
+            raise Problem(
+                f"cannot tell the format from the name {output}: end it in "
+                f"{', '.join(SUFFIXES)}, or give --format"
+            )
+        return named
+    if suffix and named != given:
+        raise Problem(
+            f"{output} ends in {output.suffix} but --format is {given}: name it "
+            f"{output.with_suffix('.' + given).name}, or leave out --format"
+        )
+    return given
 
 
 def unwritable(path: Path) -> str | None:
@@ -72,15 +191,35 @@ def unwritable(path: Path) -> str | None:
 
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
+    output: Path = args.output
+    fmt = export_format(output, args.fmt)
+    if str(output) != STDOUT:
+        if (reason := unwritable(output)) is not None:  # before the export runs, not after
+            raise FileProblem("write", output, reason)
+        stats = await _export(settings, args.field, fmt, output)
+        print(f"{output}: {_summary(stats)}")
+        return 0
+    if fmt == "xlsx" and sys.stdout.isatty():
+        raise Problem(
+            "an XLSX file is binary: redirect standard output to a file (> export.xlsx) or use -o FILE"
+        )
+    with tempfile.TemporaryDirectory(prefix="mitsprache-export-") as folder:
+        written = Path(folder) / f"export.{fmt}"
+        stats = await _export(settings, args.field, fmt, written)
+        with written.open("rb") as source, _stdout_closed_early():
+            shutil.copyfileobj(source, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    print(f"standard output: {_summary(stats)}", file=sys.stderr)  # stdout holds the file
+    return 0
+
+
+async def _export(settings: Settings, field: str, fmt: str, output: Path) -> ExportStats:
     from bot.usecases import exports
 
-    output: Path = args.output
-    if (reason := unwritable(output)) is not None:  # before the export runs, not after
-        raise FileProblem("write", output, reason)
     async with database(settings) as rt:
         try:
-            stats = await exports.export_field(
-                rt.sessions, rt.catalogue, args.field, args.fmt, output,
+            return await exports.export_field(
+                rt.sessions, rt.catalogue, field, fmt, output,
                 settings.k_anonymity, f"cli:{getpass.getuser()}",
             )  # fmt: skip
         except OSError as exc:
@@ -89,16 +228,28 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
             if exc.filename not in (None, str(output)):
                 raise  # another file: the message names it
             raise FileProblem("write", output, exc.strerror or first_line(exc)) from exc
-    print(
-        f"{output}: {stats.respondents} respondents, {stats.suppressed_rows} rows with suppressed "
-        f"details (k={stats.k}), {stats.held_back_texts} free texts held back, "
-        f"{stats.released_texts} released"
+
+
+def _summary(stats: ExportStats) -> str:
+    return (
+        f"{stats.respondents} respondents, {stats.suppressed_rows} rows with suppressed details "
+        f"(k={stats.k}), {stats.held_back_texts} free texts held back, {stats.released_texts} released"
     )
-    return 0
+
+
+@contextlib.contextmanager
+def _stdout_closed_early() -> Iterator[None]:
+    """A reader that stops early (`| head`) is no error; Python would report the broken pipe again at
+    exit unless standard output goes nowhere from then on."""
+    try:
+        yield
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 async def review_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.usecases import exports
+    from storage import reviews
 
     async with database(settings) as rt, rt.sessions() as session, session.begin():
         count = 0
@@ -110,17 +261,50 @@ async def review_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def review_decide(settings: Settings, args: argparse.Namespace) -> int:
-    status = "released" if args.review_command == "release" else "withheld"
+    from storage import reviews
+
+    verb = args.review_command
+    status = "released" if verb == "release" else "withheld"
+    if args.all_pending == bool(args.ids):
+        return fail(f"give the numbers of the answers to {verb}, or --all (not both)", EXIT_CONFIG)
+    if not args.all_pending and (args.field or args.yes):
+        return fail("--field and --yes go with --all", EXIT_CONFIG)
     reviewer = f"cli:{getpass.getuser()}"
-    async with database(settings) as rt, rt.sessions() as session, session.begin():
-        missing = [i for i in args.ids if not await reviews.decide(session, i, status, reviewer)]
+    async with database(settings) as rt:
+        ids: list[int] = args.ids
+        if args.all_pending:
+            where = f"in {args.field}" if args.field else "in any field"
+            async with rt.sessions() as session:
+                ids = await reviews.pending(session, rt.catalogue, [args.field] if args.field else FIELD_IDS)
+            if not ids:
+                print(f"no free-text answers waiting for a decision {where}")
+                return 0
+            where = f"in {args.field}" if args.field else "in all fields"
+            question = f"{verb.capitalize()} all {len(ids)} pending free-text answers {where}?"
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    return fail(
+                        f"{len(ids)} pending free-text answers {where} would be {status}; there is no "
+                        "terminal to ask on, so add --yes to confirm",
+                        EXIT_CONFIG,
+                    )
+                if not confirm(question):
+                    print(f"nothing {status}")
+                    return 1
+        async with rt.sessions() as session, session.begin():
+            missing = [i for i in ids if not await reviews.decide(session, i, status, reviewer)]
     if missing:
         return fail(f"no free-text answer with number(s) {', '.join(map(str, missing))}")
-    print(f"{status}: {', '.join(map(str, args.ids))}")
+    if args.all_pending:
+        print(f"{status}: {len(ids)} free-text answers {where}")
+    else:
+        print(f"{status}: {', '.join(map(str, ids))}")
     return 0
 
 
 async def show_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import audit
+
     async with database(settings) as rt, rt.sessions() as session:
         rows = await audit.entries(session)
     print(f"{'when (UTC)':<20} {'who':<24} {'field':<14} {'format':<6} rows")
@@ -131,8 +315,18 @@ async def show_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def purge(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.conversations import ConversationRepository
+
     before = datetime.now(UTC) - timedelta(days=args.older_than)
     async with database(settings) as rt, rt.sessions() as session, session.begin():
-        removed = await ConversationRepository(session).purge_inactive(before)
+        people = ConversationRepository(session)
+        if args.dry_run:
+            counted = await people.count_inactive(before)
+            print(
+                f"would delete {counted} people inactive since before {before:%Y-%m-%d}, with all their "
+                "answers (dry run: nothing deleted)"
+            )
+            return 0
+        removed = await people.purge_inactive(before)
     print(f"deleted {removed} people inactive since before {before:%Y-%m-%d}, with all their answers")
     return 0

@@ -10,16 +10,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import catalogs, start_links
+from bot import start_links
 from bot.cli.common import EXIT_CONFIG, fail
-from bot.settings import Settings
-from dialogs.definitions import FIELD_IDS
 from dialogs.start_link import StartLink
+from dialogs.vocabulary import FIELD_IDS
+from locales import shipped
 
 if TYPE_CHECKING:
     import segno
 
     from bot.cli.common import Subparsers
+    from bot.settings import Settings
 
 KINDS = {".svg": "svg", ".png": "png"}
 # Q restores a quarter of the code: a poster that is dirty, torn or creased in a corner still scans.
@@ -46,7 +47,6 @@ start payload, "<language>" or "<language>-<field>" (see docs/operating.md, "QR 
 
 
 def register(sub: Subparsers) -> None:
-    locales = catalogs.shipped_locales()
     qr = sub.add_parser(
         "qr",
         help="write a poster's QR code that opens the chat in one language (and field)",
@@ -54,9 +54,10 @@ def register(sub: Subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    languages = shipped()  # without Babel: every --help builds this parser
     qr.add_argument(
-        "--lang", required=True, choices=locales, metavar="LANG",
-        help=f"the language the chat opens in: {', '.join(locales)}",
+        "--lang", required=True, choices=languages, metavar="LANG",
+        help=f"the language the chat opens in: {', '.join(languages)}",
     )  # fmt: skip
     qr.add_argument(
         "--field", choices=FIELD_IDS, metavar="FIELD",
@@ -82,6 +83,13 @@ def register(sub: Subparsers) -> None:
 
 
 def write(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import catalogs
+
+    locales = catalogs.shipped_locales()
+    if args.lang not in locales:
+        return fail(
+            f"--lang {args.lang}: not a shipped language; use one of {', '.join(locales)}", EXIT_CONFIG
+        )
     output: Path = args.output
     kind = KINDS.get(output.suffix.lower())
     if kind is None:

@@ -15,25 +15,30 @@ import threading
 from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.cli.common import database, in_loop
-from bot.settings import Settings
+from bot.cli.common import command, database, in_loop
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
+    from bot.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"  # reachable from this machine only; a reverse proxy publishes it
 DEFAULT_PORT = 8080
 
 
 def register(sub: Subparsers) -> None:
-    web_ = sub.add_parser(
-        "web",
-        help="serve the web chat (the consultation in any browser, no account)",
-        description="Serve the web chat until Ctrl-C. Open the printed address in a browser. Behind a "
-        "reverse proxy with HTTPS, set MITSPRACHE_WEB_URL to the public address (cookies are then "
-        "marked Secure). Messages the bot sends on its own (invitations, a seat that became free) are "
-        "delivered by the process that runs `mitsprache run`; use --send when this is the only process.",
-    )
+    web_ = command(
+        sub, "web",
+        summary="serve the web chat (the consultation in any browser, no account)",
+        description="""
+            Serve the web chat until Ctrl-C. Open the printed address in a browser. Behind a reverse
+            proxy with HTTPS, set MITSPRACHE_WEB_URL to the public address (cookies are then marked
+            Secure). Messages the bot sends on its own (invitations, a seat that became free) are
+            delivered by the process that runs `mitsprache run`; use --send when this is the only
+            process.""",
+        examples=[("mitsprache web", "on http://127.0.0.1:8080, beside a running `mitsprache run`"),
+                  ("mitsprache web --host 0.0.0.0 --port 8081 --send",
+                   "on every address of this machine, and sending on its own")],
+    )  # fmt: skip
     add_address_options(web_)
     web_.add_argument(
         "--send", action="store_true", help="also run the paced sender (only when no bot process runs)"

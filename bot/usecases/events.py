@@ -9,10 +9,12 @@ Each function owns its transaction; the `*_in` variants work in the caller's (a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogs.events import EventDefinition
+from dialogs.events import DEMO_EVENTS, EventDefinition, load_event_file, upcoming_demo_event
 from storage import events, outbox
 
 
@@ -37,6 +39,62 @@ async def create_many(
     """All or nothing: one transaction for a file of events."""
     async with sessions() as session, session.begin():
         return [await events.add_event(session, definition) for definition in definitions]
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    event_id: int
+    definition: EventDefinition
+    added: bool  # False: it was there already
+
+
+async def load_demo(sessions: async_sessionmaker[AsyncSession], now: datetime) -> list[DemoEvent]:
+    """The example events (dialogs/demo_events.yaml) and one upcoming event, each added only once.
+
+    The natural key is the German title: an example is already there when an event with its German
+    title exists; for the upcoming example, one that has not ended yet, so that once it has passed a
+    new upcoming one is added. Running it again adds nothing; renaming an example event adds it anew.
+    """
+    upcoming = upcoming_demo_event(now)
+    wanted = [*load_event_file(DEMO_EVENTS), upcoming]
+    loaded: list[DemoEvent] = []
+    async with sessions() as session, session.begin():
+        stored = await events.german_titles(session)
+        for definition in wanted:
+            title = definition.title["de"]
+            if definition is upcoming:
+                found = [i for i, t, ends_at in stored if t == title and ends_at > now]
+            else:
+                found = [i for i, t, _ in stored if t == title]
+            if found:
+                loaded.append(DemoEvent(found[0], definition, added=False))
+            else:
+                loaded.append(DemoEvent(await events.add_event(session, definition), definition, added=True))
+    return loaded
+
+
+Undeletable = Literal["missing", "published", "cancelled", "answered", "announced"]
+
+
+async def delete_draft(sessions: async_sessionmaker[AsyncSession], event_id: int) -> Undeletable | None:
+    """Delete a draft nobody has seen; None when deleted, else why not.
+
+    Only a draft: a published event is cancelled instead, so that everyone who answered is told. A
+    draft that was published before and has answers or invitations is kept for the same reason.
+    """
+    async with sessions() as session, session.begin():
+        current = await events.definition(session, event_id)
+        if current is None:
+            return "missing"
+        if current.status != "draft":
+            return current.status
+        answers, broadcasts = await events.traces(session, event_id)
+        if answers:
+            return "answered"
+        if broadcasts:
+            return "announced"
+        await events.delete_event(session, event_id)
+    return None
 
 
 async def publish(sessions: async_sessionmaker[AsyncSession], event_id: int) -> bool:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import io
+import os
+import pty
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,8 @@ from dialogs.messages import AnswerSet, ConsentGiven
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
 from storage.pseudonym import pseudonym
-from tests.support.chat_driver import chat_env, run_cli
+from tests.support.chat_driver import MITSPRACHE, chat_env, run_cli, run_cli_apart
+from tests.support.database import rows
 
 
 @pytest.fixture
@@ -49,11 +55,105 @@ async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path) -> N
     assert code == 0 and "wohnen" in out and "csv" in out and out.strip().endswith("3")
 
 
+async def test_review_and_export_print_no_library_chatter(env: dict[str, str], tmp_path: Path) -> None:
+    """Presidio, which scrubs the texts, reports every analysis at INFO; an operator reads none of it."""
+    code, out, err = await run_cli_apart(env, "review", "list", "--field", "wohnen")
+    assert code == 0 and err == "" and out.count("\n") == 4, out + err
+    code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", "-o", str(tmp_path / "w.json"))
+    assert code == 0 and err == "" and out.count("\n") == 1, out + err
+
+
+async def on_a_terminal(env: dict[str, str], answer: str, *args: str) -> tuple[int, str]:
+    """Run with a terminal as standard input, answer the question, and return (code, output)."""
+    terminal, its_end = pty.openpty()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            MITSPRACHE, *args, env=env, stdin=its_end,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        os.close(its_end)
+        assert proc.stdout is not None
+        asked = await asyncio.wait_for(proc.stdout.readuntil(b"[y/N] "), 60)
+        os.write(terminal, answer.encode() + b"\n")
+        rest = await asyncio.wait_for(proc.stdout.read(), 60)
+        await proc.wait()
+        return proc.returncode or 0, (asked + rest).decode()
+    finally:
+        os.close(terminal)
+
+
+async def test_release_all_shows_the_count_and_asks(env: dict[str, str]) -> None:
+    code, out, err = await run_cli_apart(env, "review", "release", "--all", "--field", "wohnen")
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "mitsprache: 3 pending free-text answers in wohnen would be released; there is no terminal to ask "
+        "on, so add --yes to confirm"
+    )
+    code, out = await on_a_terminal(env, "n", "review", "release", "--all", "--field", "wohnen")
+    assert code == 1 and "Release all 3 pending free-text answers in wohnen? [y/N]" in out, out
+    assert "nothing released" in out
+    code, out = await run_cli(env, "review", "list", "--field", "wohnen")
+    assert "3 pending" in out
+    code, out = await on_a_terminal(env, "y", "review", "release", "--all")
+    assert code == 0 and "Release all 3 pending free-text answers in all fields?" in out, out
+    assert "released: 3 free-text answers in all fields" in out
+    code, out = await run_cli(env, "review", "list", "--field", "wohnen", "--status", "released")
+    assert "3 released" in out
+    code, out = await run_cli(env, "review", "withhold", "--all", "--yes")
+    assert code == 0 and "no free-text answers waiting for a decision in any field" in out
+    code, out, err = await run_cli_apart(env, "review", "release", "--all", "4")
+    assert code == 2 and "not both" in err
+
+
+async def test_export_format_follows_the_file_name(env: dict[str, str], tmp_path: Path) -> None:
+    workbook = tmp_path / "wohnen.xlsx"
+    code, out = await run_cli(env, "export", "--field", "wohnen", "-o", str(workbook))
+    assert code == 0 and workbook.read_bytes()[:2] == b"PK", out  # a zip: XLSX
+    refused = {
+        ("--format", "xlsx", "-o", str(tmp_path / "x.csv")): "x.csv ends in .csv but --format is xlsx: "
+        "name it x.xlsx, or leave out --format",
+        ("-o", str(tmp_path / "x.txt")): "cannot tell the format from the name",
+        ("-o", "-"): "writing to standard output (-o -) needs --format",
+    }
+    for args, reason in refused.items():
+        code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", *args)
+        assert code == 2 and out == "" and reason in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.txt").exists()
+    code, out = await run_cli(env, "audit")
+    assert out.count("wohnen") == 1  # the refused ones did not run
+
+
+async def test_export_to_standard_output(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", "--format", "csv", "-o", "-")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
+    assert len(rows) == 3 and {r["wohnform_id"] for r in rows} == {"wg"}
+    assert err.startswith("standard output: 3 respondents")  # the summary is not in the data
+
+
 async def test_purge(env: dict[str, str]) -> None:
     code, out = await run_cli(env, "purge", "--older-than", "365d")
     assert code == 0 and "deleted 0 people" in out
     code, out = await run_cli(env, "purge", "--older-than", "soon")
     assert code == 2 and "365d" in out
+
+
+async def test_purge_dry_run_counts_and_deletes_nothing(env: dict[str, str], db: AsyncEngine) -> None:
+    from sqlalchemy import update
+
+    from storage.models import ConversationStateRow, Participant
+
+    old = datetime.now(UTC) - timedelta(days=400)
+    quiet = [pseudonym(b"c" * 32, "telegram", i) for i in (0, 1)]
+    async with session_factory(db)() as session, session.begin():  # two of the three went quiet long ago
+        for table, column in ((Participant, "consented_at"), (ConversationStateRow, "updated_at")):
+            await session.execute(update(table).where(table.pseudonym.in_(quiet)).values({column: old}))
+    code, out = await run_cli(env, "purge", "--older-than", "365d", "--dry-run")
+    assert code == 0 and "would delete 2 people" in out and "nothing deleted" in out, out
+    assert await rows(db, "participants") == 3
+    code, out = await run_cli(env, "purge", "--older-than", "365d")
+    assert code == 0 and "deleted 2 people" in out
+    assert await rows(db, "participants") == 1
 
 
 async def test_webhook_mode_requires_a_configured_key(tmp_path: Path) -> None:

@@ -87,3 +87,14 @@ def number_of(screen: str, label: str) -> str:
     found = buttons(screen)
     assert label in found, f"no button {label!r} in:\n{screen}"
     return str(found[label])
+
+
+async def run_cli_apart(env: dict[str, str], *args: str, stdin: int | None = None) -> tuple[int, str, str]:
+    """`run_cli` with standard output and standard error apart: (exit code, stdout, stderr). `stdin` is
+    a file descriptor to read from (e.g. a pseudo-terminal); by default there is no input at all."""
+    proc = await asyncio.create_subprocess_exec(
+        MITSPRACHE, *args, env=env, stdin=asyncio.subprocess.DEVNULL if stdin is None else stdin,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode(), err.decode()

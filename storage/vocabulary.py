@@ -1,0 +1,7 @@
+"""Names of what storage offers that the command line shows as choices, without importing SQLAlchemy
+(so that `mitsprache --help` stays quick). storage/export_formats.py and storage/reviews.py use them."""
+
+from __future__ import annotations
+
+EXPORT_FORMATS = ("csv", "xlsx", "json", "html")
+REVIEW_STATUSES = ("pending", "released", "withheld")
