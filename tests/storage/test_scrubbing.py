@@ -279,8 +279,8 @@ def test_no_network_access_during_construction_and_scrubbing(monkeypatch: pytest
     monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
 
     # tldextract's module-level extractor would fetch the public suffix list (and swallow the
-    # error, falling back to its snapshot); Presidio's EmailRecognizer calls it through
-    # tldextract.extract. Ours must not use it at all.
+    # error, falling back to its snapshot); tldextract.extract is that extractor. The e-mail
+    # check must not use it at all.
     def module_level_extract(*args: object, **kwargs: object) -> Any:
         attempts.append("tldextract.extract")
         raise AssertionError("the module-level tldextract extractor was used")
