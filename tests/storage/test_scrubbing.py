@@ -337,6 +337,20 @@ def test_fresh_process_without_network_or_cache(tmp_path: Path) -> None:
     assert list(home.rglob("*")) == []
 
 
+def test_the_scrubber_brings_no_nlp_stack() -> None:
+    """Patterns only: importing and building the scrubber loads no spaCy, thinc, blis or numpy (about
+    250 MB of the container image when presidio-analyzer brought them, never used)."""
+    heavy = {"spacy", "thinc", "blis", "numpy", "presidio_analyzer"}
+    script = (
+        "import sys; from storage.scrubbing import Scrubber; Scrubber(); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
 # ---------------------------------------------------------------------------------------------
 # Labelled corpus
 
