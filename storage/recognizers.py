@@ -1,28 +1,40 @@
 """Pattern recognizers for personal data in free text: e-mail and web addresses, IBANs, phone numbers, and
-any list of regular expressions. What storage/scrubbing.py needs from Presidio, without Presidio.
+any list of regular expressions. What the scrubber (storage/scrubbing/) needs from Presidio, without
+Presidio.
 
 Why not Presidio: presidio-analyzer imports spaCy at import time (its NLP engines), so installing it
 brings spaCy, thinc, blis and numpy (about 250 MB of the container image) although no language model is
 ever loaded: the scrubber uses only pattern recognizers. Those are small: a regular expression with an
 optional check of what it found (the e-mail's domain, the IBAN's checksum) and phonenumbers' matcher.
-This module does the same on `regex` (variable-length lookbehinds, as in Presidio), `phonenumbers` and
-`tldextract`, with the same patterns and the same rules:
+This module does the same on `regex` (``\\p{…}``, ``\\K``, variable-length lookbehinds, as in
+Presidio), `phonenumbers` and `tldextract`, with the same patterns and the same rules
+(presidio-analyzer 2.2.366):
 
-- a pattern's match counts only if its check (if any) passes;
-- e-mail and URL patterns ignore case (Presidio's default flags), the IBAN pattern does not;
+- a pattern's match counts unless it is empty or its check (if any) fails; a match that passes the
+  check gets the score 1.0, any other keeps its pattern's score;
+- patterns ignore case unless a recognizer is given other flags (Presidio's default flags); the IBAN
+  pattern does not;
 - an IBAN candidate is tried longest first (the pattern's three groups), and the first one whose
-  MOD-97 checksum and length for its country are right is kept;
-- phone numbers: `phonenumbers.PhoneNumberMatcher` for each region at the given leniency;
-- identical findings are reported once.
+  check digits and country format are right is kept;
+- phone numbers: `phonenumbers.PhoneNumberMatcher` for each region at the given leniency, score 0.4;
+- among the findings of one kind, one that lies within another (or on the same span) whose score is
+  at least as high is dropped: the same span is reported once, and "www.berlin.de" inside
+  "https://www.berlin.de" (0.5 inside 0.6) is not reported at all. Findings of different kinds may
+  overlap: the caller decides between them;
+- a pattern that runs longer than 60 seconds on a text is abandoned with a warning (what it found so
+  far counts), as a guard against catastrophic backtracking.
 
-The e-mail and URL patterns are Presidio's (MIT License, Copyright (c) Microsoft Corporation; the URL
-pattern from CommonRegex, MIT License, Copyright (c) 2014 Madison May).
+The e-mail and URL patterns and the IBAN country formats are Presidio's (MIT License, Copyright (c)
+Microsoft Corporation; the URL pattern from CommonRegex, MIT License, Copyright (c) 2014 Madison May).
 """
 
 from __future__ import annotations
 
+import logging
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Protocol
 
 import phonenumbers
@@ -39,25 +51,33 @@ __all__ = [
     "email_recognizer",
     "iban_recognizer",
     "url_recognizer",
+    "valid_iban",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Presidio's default flags for pattern recognizers.
 DEFAULT_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+#: Presidio's default limit for one pattern on one text (its REGEX_TIMEOUT_SECONDS).
+TIMEOUT_SECONDS = 60
+#: The score of a finding whose check passed.
+CHECKED_SCORE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """``text[start:end]`` is personal data of this ``kind``."""
+    """``text[start:end]`` is personal data of this ``kind``; ``score`` decides between findings of
+    one kind that lie within each other."""
 
     start: int
     end: int
     kind: str
+    score: float
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A named regular expression. ``score`` is Presidio's confidence, kept so that definitions move over
-    unchanged; nothing here filters on it."""
+    """A named regular expression; ``score`` is the confidence of its matches (Presidio's meaning)."""
 
     name: str
     regex: str
@@ -70,8 +90,29 @@ class Recognizer(Protocol):
     def find(self, text: str) -> list[Match]: ...
 
 
+def remove_contained(found: Iterable[Match]) -> list[Match]:
+    """Presidio's rule for findings of one kind: drop one that lies within another (or on the same
+    span) whose score is at least as high. Findings of different kinds are left alone."""
+    ordered = sorted(set(found), key=lambda m: (m.kind, m.start, -(m.end - m.start), -m.score))
+    kept: list[Match] = []
+    for _, of_kind in groupby(ordered, key=lambda m: m.kind):
+        # Sorted by start, longest and highest score first: whatever contains a finding came before
+        # it, and only the kept ones that reach its start can contain it.
+        active: list[Match] = []
+        for match in of_kind:
+            active = [other for other in active if other.end >= match.start]
+            if not any(
+                other.start <= match.start and match.end <= other.end and match.score <= other.score
+                for other in active
+            ):
+                kept.append(match)
+                active.append(match)
+    return kept
+
+
 class PatternRecognizer:
-    """Every match of the patterns that passes ``validate`` (when given)."""
+    """Every non-empty match of the patterns that passes ``validate`` (when given), at its pattern's
+    score, or at 1.0 when ``validate`` passed it."""
 
     def __init__(
         self,
@@ -82,18 +123,31 @@ class PatternRecognizer:
         validate: Callable[[str], bool] | None = None,
     ) -> None:
         self.kind = kind
-        self._compiled = [regex.compile(p.regex, flags) for p in patterns]
+        self._compiled = [(p, regex.compile(p.regex, flags)) for p in patterns]
         self._validate = validate
 
     def find(self, text: str) -> list[Match]:
-        found: dict[tuple[int, int], Match] = {}
-        for compiled in self._compiled:
-            for match in compiled.finditer(text):
-                start, end = match.span()
-                if start == end or (self._validate is not None and not self._validate(text[start:end])):
-                    continue
-                found.setdefault((start, end), Match(start, end, self.kind))
-        return list(found.values())
+        found: list[Match] = []
+        for pattern, compiled in self._compiled:
+            try:
+                for match in compiled.finditer(text, timeout=TIMEOUT_SECONDS):
+                    start, end = match.span()
+                    if start == end:
+                        continue
+                    score = pattern.score
+                    if self._validate is not None:
+                        if not self._validate(text[start:end]):
+                            continue
+                        score = CHECKED_SCORE
+                    found.append(Match(start, end, self.kind, score))
+            except TimeoutError:
+                log.warning(
+                    "pattern %r (%s) timed out after %s seconds, skipped",
+                    pattern.name,
+                    self.kind,
+                    TIMEOUT_SECONDS,
+                )
+        return remove_contained(found)
 
 
 # ----- e-mail addresses ------------------------------------------------------------------------------
@@ -177,26 +231,67 @@ _IBAN = regex.compile(
     r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])",
     regex.DOTALL | regex.MULTILINE,
 )
-# Lengths from the SWIFT IBAN registry.
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21,
-    "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28,
-    "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-    "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+
+# The format of the account part (BBAN) per country, as Presidio writes it: n digits, a capital letters,
+# c letters or digits ("4n" four digits); "0" a literal zero. A space may follow any character.
+_BBAN_FORMATS = {
+    "AD": "4n 4n 4c 4c 4c", "AE": "4n 4n 4n 4n 3n", "AL": "4n 4n 4c 4c 4c 4c", "AT": "4n 4n 4n 4n",
+    "AZ": "4c 4n 4n 4n 4n 4n", "BA": "4n 4n 4n 4n", "BE": "4n 4n 4n", "BG": "4a 4n 1n 1n 2c 4c 2c",
+    "BH": "4a 4c 4c 4c 2c", "BR": "4n 4n 4n 4n 4n 3n 1a 1c", "BY": "4c 4n 4c 4c 4c 4c",
+    "CH": "4n 1n 3c 4c 4c 1c", "CR": "0 3n 4n 4n 4n 2n", "CY": "4n 4n 4c 4c 4c 4c", "CZ": "4n 4n 4n 4n 4n",
+    "DE": "4n 4n 4n 4n 2n", "DK": "4n 4n 4n 2n", "DO": "4a 4n 4n 4n 4n 4n", "EE": "4n 4n 4n 4n",
+    "EG": "4n 4n 4n 4n 4n 4n 1n", "ES": "4n 4n 4n 4n 4n", "FI": "4n 4n 4n 2n", "FO": "4n 4n 4n 2n",
+    "FR": "4n 4n 2n 2c 4c 4c 1c 2n", "GB": "4a 4n 4n 4n 2n", "GE": "2c 2n 4n 4n 4n 2n",
+    "GI": "4a 4c 4c 4c 3c", "GL": "4n 4n 4n 2n", "GR": "4n 3n 1c 4c 4c 4c 3c", "GT": "4c 4c 4c 4c 4c 4c",
+    "HR": "4n 4n 4n 4n 1n", "HU": "4n 4n 4n 4n 4n 4n", "IE": "4c 4n 4n 4n 2n", "IL": "4n 4n 4n 4n 3n",
+    "IQ": "4a 4n 4n 4n 3n", "IS": "4n 4n 4n 4n 4n 2n", "IT": "1a 3n 4n 3n 1c 3c 1c 4c 3c",
+    "JO": "4a 4n 4n 4n 4n 4n 2n", "KW": "4a 4c 4c 4c 4c 4c 2c", "KZ": "3n 1c 4c 4c 4c",
+    "LB": "4n 4c 4c 4c 4c 4c", "LC": "4a 4c 4c 4c 4c 4c 4c", "LI": "4n 1n 3c 4c 4c 1c", "LT": "4n 4n 4n 4n",
+    "LU": "3n 1c 4c 4c 4c", "LV": "4a 4c 4c 4c 1c", "LY": "4n 4n 4n 4n 4n 1n",
+    "MC": "4n 4n 2n 2c 4c 4c 1c 2n", "MD": "4c 4c 4c 4c 4c", "ME": "4n 4n 4n 4n 2n",
+    "MK": "3n 1c 4c 4c 1c 2n", "MR": "4n 4n 4n 4n 4n 3n", "MT": "4a 4n 1n 3c 4c 4c 4c 3c",
+    "MU": "4a 4n 4n 4n 4n 3n 1a", "NL": "4a 4n 4n 2n", "NO": "4n 4n 3n", "PK": "4c 4n 4n 4n 4n",
+    "PL": "4n 4n 4n 4n 4n 4n", "PS": "4c 4n 4n 4n 4n 1n", "PT": "4n 4n 4n 4n 1n", "QA": "4a 4c 4c 4c 4c 1c",
+    "RO": "4a 4c 4c 4c 4c", "RS": "4n 4n 4n 4n 2n", "SA": "2n 2c 4c 4c 4c 4c", "SC": "4a 4n 4n 4n 4n 4n 3a",
+    "SE": "4n 4n 4n 4n 4n", "SI": "4n 4n 4n 3n", "SK": "4n 4n 4n 4n 4n", "SM": "1a 3n 4n 3n 1c 4c 4c 3c",
+    "TL": "4n 4n 4n 4n 3n", "TN": "4n 4n 4n 4n 4n", "TR": "4n 1n 3c 4c 4c 4c 2c",
+    "UA": "4n 2n 4c 4c 4c 4c 3c", "VA": "4n 4n 4n 4n 2n", "VG": "4c 4n 4n 4n 4n", "XK": "4n 4n 4n 4n",
 }  # fmt: skip
+_CHARACTER = {"n": "[0-9][ ]?", "a": "[A-Z][ ]?", "c": "[a-zA-Z0-9][ ]?"}
+
+
+def _format_regex(country: str, bban: str) -> str:
+    parts = [f"({country})", "[0-9]{2}[ ]?"]
+    for token in bban.split():
+        if token == "0":
+            parts.append("[0]")
+        elif token[0] == "1":
+            parts.append(_CHARACTER[token[1]])
+        else:
+            parts.append(f"({_CHARACTER[token[1]]}){{{token[0]}}}")
+    return "".join(parts)
+
+
+# Matched at the start of the IBAN only, not to its end (Presidio's rule): the check digits decide
+# whether a longer candidate is one.
+IBAN_FORMATS: dict[str, regex.Pattern[str]] = {
+    country: regex.compile(_format_regex(country, bban), regex.DOTALL | regex.MULTILINE)
+    for country, bban in _BBAN_FORMATS.items()
+}
+_LETTERS = {ord(ch): str(value) for value, ch in enumerate(string.digits + string.ascii_uppercase)}
 
 
 def valid_iban(candidate: str) -> bool:
-    """The country's length and the MOD-97 checksum (ISO 13616), ignoring spaces and dashes."""
-    iban = candidate.replace(" ", "").replace("-", "")
-    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban.isalnum() or not iban.isascii():
+    """The check digits (ISO 7064 MOD 97-10, as two digits from 02 to 98) and the country's format,
+    ignoring spaces and dashes. For a candidate of the IBAN pattern (capital letters and digits)."""
+    iban = candidate.replace("-", "").replace(" ", "")
+    rearranged = (iban[4:] + iban[:2] + "00").upper().translate(_LETTERS)
+    try:
+        check_digits = f"{98 - int(rearranged) % 97:0>2}"
+    except ValueError:  # a character that is neither a digit nor a letter of A-Z
         return False
-    return int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 == 1
+    country_format = IBAN_FORMATS.get(iban[:2])
+    return check_digits == iban[2:4] and country_format is not None and country_format.match(iban) is not None
 
 
 class IbanRecognizer:
@@ -207,13 +302,16 @@ class IbanRecognizer:
 
     def find(self, text: str) -> list[Match]:
         found: list[Match] = []
-        for match in _IBAN.finditer(text):
-            start = match.start()
-            for group in (3, 2, 1):
-                end = match.end(group) if match.end(group) > 0 else match.end()
-                if end > start and valid_iban(text[start:end]):
-                    found.append(Match(start, end, self.kind))
-                    break
+        try:
+            for match in _IBAN.finditer(text, timeout=TIMEOUT_SECONDS):
+                start = match.start()
+                for group in (3, 2, 1):
+                    end = match.end(group) if match.end(group) > 0 else match.end()
+                    if end > start and valid_iban(text[start:end]):
+                        found.append(Match(start, end, self.kind, CHECKED_SCORE))
+                        break
+        except TimeoutError:
+            log.warning("the IBAN pattern timed out after %s seconds, skipped", TIMEOUT_SECONDS)
         return found
 
 
@@ -222,6 +320,9 @@ def iban_recognizer(kind: str = "IBAN") -> IbanRecognizer:
 
 
 # ----- phone numbers ------------------------------------------------------------------------------------
+_PHONE_SCORE = 0.4
+
+
 class PhoneRecognizer:
     """``phonenumbers.PhoneNumberMatcher`` for each region, at the given leniency."""
 
@@ -231,15 +332,16 @@ class PhoneRecognizer:
         self.leniency = leniency
 
     def find(self, text: str) -> list[Match]:
-        found: dict[tuple[int, int], Match] = {}
-        for region in self.regions:
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=self.leniency):
-                found.setdefault((match.start, match.end), Match(match.start, match.end, self.kind))
-        return list(found.values())
+        return remove_contained(
+            Match(match.start, match.end, self.kind, _PHONE_SCORE)
+            for region in self.regions
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=self.leniency)
+        )
 
 
 def analyze(recognizers: Iterable[Recognizer], text: str, kinds: Iterable[str] | None = None) -> list[Match]:
-    """Every finding of the recognizers of the wanted kinds (all when None), once, in reading order."""
+    """The findings of the recognizers of the wanted kinds (all when None) in reading order, without
+    those that lie within a finding of the same kind with at least their score."""
     wanted = None if kinds is None else set(kinds)
-    found = {m for r in recognizers if wanted is None or r.kind in wanted for m in r.find(text)}
-    return sorted(found, key=lambda m: (m.start, -m.end, m.kind))
+    found = [m for r in recognizers if wanted is None or r.kind in wanted for m in r.find(text)]
+    return sorted(remove_contained(found), key=lambda m: (m.start, -m.end, m.kind))

@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 
 @cache
 def _scrubber() -> Scrubber:
-    # Imported and built on first use: Presidio loads spaCy's code (about a second), and only
-    # exports and reviews need it, not every start of the chat or the bot.
+    # Imported and built on first use: building compiles the patterns and reads the public suffix
+    # list (about half a second), and only exports and reviews need it, not every start of the chat
+    # or the bot.
     from storage.scrubbing import Scrubber
 
     return Scrubber()

@@ -12,12 +12,11 @@ postcodes), ``names.py``, ``documents.py`` (document numbers and dates of birth)
 (the letters of each script, house numbers). What each finds and leaves is described there.
 
 How it works
-- Presidio's ``AnalyzerEngine`` with the no-op NLP engine: no spaCy model is loaded or downloaded.
-  All recognizers are pattern based and registered for one internal language code (``"en"``);
-  every text is analysed with that code, whatever language it is written in.
-- Presidio's own ``EmailRecognizer``, ``UrlRecognizer``, ``IbanRecognizer`` and ``PhoneRecognizer``
-  (regions of the people we serve, leniency VALID), plus our ``PatternRecognizer``s for @handles,
-  street addresses, postcodes, names, document numbers and dates of birth: one mechanism for all.
+- Pattern recognizers only (storage/recognizers.py: Presidio's patterns and rules without Presidio,
+  whose import pulls in spaCy): e-mail, URL, IBAN and phone (regions of the people we serve,
+  leniency VALID), plus our ``PatternRecognizer``s for @handles, street addresses, postcodes,
+  names, document numbers and dates of birth: one mechanism for all. Every text is analysed the
+  same way, whatever language it is written in.
 - A second phone pass with ``phonenumbers.PhoneNumberMatcher`` at leniency POSSIBLE, for each region,
   because VALID misses numbers people really write (``0151 2345678`` is one digit short of a valid
   German mobile number, but it is still somebody's number). POSSIBLE alone would also flag years,
@@ -31,11 +30,10 @@ How it works
 - Overlapping findings: the longest span wins (ties: the order of :data:`KINDS`); the survivors are
   replaced right to left so that the offsets stay valid.
 
-Offline: Presidio's ``EmailRecognizer`` validates the domain with ``tldextract.extract``, whose
-module-level extractor fetches the public suffix list from the internet on first use. We subclass
-the recognizer and validate with our own ``TLDExtract(suffix_list_urls=(), cache_dir=None)``, which
-reads the suffix list bundled with tldextract and writes no cache. The module-level extractor is
-never touched, so nothing in this module opens a socket.
+Offline: e-mail domains are validated with our own ``TLDExtract(suffix_list_urls=(), cache_dir=None)``,
+which reads the suffix list bundled with tldextract and writes no cache; tldextract's module-level
+extractor (which fetches the list from the internet on first use) is never touched, so nothing in
+this module opens a socket.
 
 Build one :class:`Scrubber` and reuse it: construction compiles the patterns and loads the suffix
 list (a fraction of a second after import); :meth:`Scrubber.scrub` is cheap.
@@ -49,15 +47,17 @@ from dataclasses import dataclass
 
 import phonenumbers
 import tldextract
-from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NoOpNlpEngine
-from presidio_analyzer.predefined_recognizers import (
-    EmailRecognizer,
-    IbanRecognizer,
-    PhoneRecognizer,
-    UrlRecognizer,
-)
 
+from storage.recognizers import (
+    Pattern,
+    PatternRecognizer,
+    PhoneRecognizer,
+    Recognizer,
+    analyze,
+    email_recognizer,
+    iban_recognizer,
+    url_recognizer,
+)
 from storage.scrubbing.addresses import ADDRESS_PATTERNS, POSTCODE_PATTERNS
 from storage.scrubbing.documents import BIRTH_DATE_PATTERNS, DOCUMENT_PATTERNS
 from storage.scrubbing.names import NAME_PATTERNS
@@ -82,10 +82,6 @@ KINDS: tuple[str, ...] = (
 
 #: Germany and the main countries of origin (see PRODUCT.md, "Languages").
 PHONE_REGIONS: tuple[str, ...] = ("DE", "SY", "AF", "IR", "IQ", "TR", "UA", "RU", "ER", "MD", "GE", "VN")
-
-# Presidio recognizers are registered per language; the input can be in any language, so all of
-# ours are registered for this one code and every text is analysed with it.
-_LANGUAGE = "en"
 
 # Arabic-Indic and Persian (extended Arabic-Indic) digits to ASCII, one character for one.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
@@ -137,23 +133,12 @@ class Scrubbed:
     found: tuple[str, ...]
 
 
-class _OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's e-mail recognizer, validating domains against tldextract's bundled suffix list."""
-
-    def __init__(self, extractor: tldextract.TLDExtract) -> None:
-        super().__init__(supported_language=_LANGUAGE, supported_entity="EMAIL")
-        self._extractor = extractor
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return self._extractor(pattern_text).fqdn != ""
-
-
 # "12 345 678", "1.250.000": an amount with thousands separators, never a dialled number.
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:[ .,'’\u00a0\u202f]\d{3})+")
 
 
 def _trim_url(analysed: str, finding: Finding) -> Finding:
-    """Presidio's URL pattern swallows the punctuation after a URL ("www.berlin.de/laf, bitte")."""
+    """The URL pattern swallows the punctuation after a URL ("www.berlin.de/laf, bitte")."""
     end = finding.end
     while end > finding.start + 1 and analysed[end - 1] in _URL_TRAILING:
         end -= 1
@@ -175,42 +160,21 @@ class Scrubber:
         # The bundled public suffix list, no download, no disk cache.
         self._tld = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
         self._tld("example.de")  # parses the bundled list now, not on the first e-mail address
-        recognizers = [
-            _OfflineEmailRecognizer(self._tld),
-            UrlRecognizer(supported_language=_LANGUAGE, supported_entity="URL"),
-            IbanRecognizer(supported_language=_LANGUAGE, supported_entity="IBAN"),
-            PhoneRecognizer(
-                supported_language=_LANGUAGE,
-                supported_entity="TELEFON",
-                supported_regions=self._regions,
-                leniency=phonenumbers.Leniency.VALID,
-            ),
-            *(
-                PatternRecognizer(
-                    supported_entity=kind,
-                    name=name,
-                    supported_language=_LANGUAGE,
-                    patterns=patterns,
-                    global_regex_flags=FLAGS,
-                )
-                for kind, name, patterns in (
-                    ("ADRESSE", "StreetAddressRecognizer", ADDRESS_PATTERNS),
-                    ("PLZ", "GermanPostcodeRecognizer", POSTCODE_PATTERNS),
-                    ("TELEGRAM", "HandleRecognizer", _HANDLE_PATTERNS),
-                    ("NAME", "IntroducedNameRecognizer", NAME_PATTERNS),
-                    ("DOKUMENT", "DocumentNumberRecognizer", DOCUMENT_PATTERNS),
-                    ("GEBURTSDATUM", "BirthDateRecognizer", BIRTH_DATE_PATTERNS),
-                )
-            ),
+        self._recognizers: list[Recognizer] = [
+            email_recognizer(self._tld, "EMAIL"),
+            url_recognizer("URL"),
+            iban_recognizer("IBAN"),
+            PhoneRecognizer(self._regions, phonenumbers.Leniency.VALID, "TELEFON"),
+            PatternRecognizer("ADRESSE", ADDRESS_PATTERNS, flags=FLAGS),
+            PatternRecognizer("PLZ", POSTCODE_PATTERNS, flags=FLAGS),
+            PatternRecognizer("TELEGRAM", _HANDLE_PATTERNS, flags=FLAGS),
+            PatternRecognizer("NAME", NAME_PATTERNS, flags=FLAGS),
+            PatternRecognizer("DOKUMENT", DOCUMENT_PATTERNS, flags=FLAGS),
+            PatternRecognizer("GEBURTSDATUM", BIRTH_DATE_PATTERNS, flags=FLAGS),
         ]
-        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[_LANGUAGE])
-        nlp_engine = NoOpNlpEngine(models=[{"lang_code": _LANGUAGE, "model_name": "no_op"}])
-        self._analyzer = AnalyzerEngine(
-            registry=registry, nlp_engine=nlp_engine, supported_languages=[_LANGUAGE]
-        )
         self._all_kinds = list(KINDS)
         self._kinds_without_phone = [kind for kind in KINDS if kind != "TELEFON"]
-        # Compiles every pattern once (Presidio compiles lazily on first use).
+        # A warm-up run: phonenumbers loads its region metadata lazily, on first use.
         self.scrub(
             "Tel. 0151 2345678, a@b.de, www.berlin.de, Müllerstr. 147, 13353 Berlin, @name_1, "
             "ich heiße Ahmad, Aktenzeichen 1234567-439, geboren am 12.03.1990"
@@ -221,12 +185,9 @@ class Scrubber:
         analysed = self._prepare(text)
         few_digits = _digit_count(analysed) < 7
         candidates: list[Finding] = []
-        for result in self._analyzer.analyze(
-            text=analysed,
-            language=_LANGUAGE,
-            entities=self._kinds_without_phone if few_digits else self._all_kinds,
-        ):
-            finding = Finding(int(result.start), int(result.end), str(result.entity_type))
+        kinds = self._kinds_without_phone if few_digits else self._all_kinds
+        for result in analyze(self._recognizers, analysed, kinds):
+            finding = Finding(result.start, result.end, result.kind)
             if finding.kind == "URL":
                 finding = _trim_url(analysed, finding)
             if self._plausible(analysed, finding):
@@ -257,7 +218,7 @@ class Scrubber:
         if finding.kind == "TELEFON":
             return _digit_count(candidate) >= 7 and not _THOUSANDS.fullmatch(candidate.strip())
         if finding.kind == "URL":
-            # Presidio's URL pattern has no word boundary at the end: "Kita.Der" is not kita.de,
+            # The URL pattern has no word boundary at the end: "Kita.Der" is not kita.de,
             # and "Jobcenter.Es ist" is a missing space, not a Spanish domain.
             if finding.end < len(analysed) and analysed[finding.end].isalnum():
                 return False

@@ -14,8 +14,7 @@ stays.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern
-
+from storage.recognizers import Pattern
 from storage.scrubbing.text import (
     AR,
     AR_END,

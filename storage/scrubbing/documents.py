@@ -20,8 +20,7 @@ phone number is read into them; a run of six or more ``_`` is a numeric date (ti
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern
-
+from storage.recognizers import Pattern
 from storage.scrubbing.text import alternation
 
 __all__ = ["BIRTH_DATE_PATTERNS", "DOCUMENT_PATTERNS"]

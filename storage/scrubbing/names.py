@@ -23,8 +23,7 @@ What counts as the name:
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern
-
+from storage.recognizers import Pattern
 from storage.scrubbing.text import (
     AR,
     AR_END,

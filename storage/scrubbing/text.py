@@ -1,6 +1,6 @@
 """Pattern pieces shared by the recognizers: letters of each script, house numbers, unit words.
 
-Presidio compiles our patterns with the third-party ``regex`` module, case-sensitively (see
+storage/recognizers.py compiles our patterns with the third-party ``regex`` module, case-sensitively (see
 ``FLAGS``): ``\\p{…}`` classes, ``\\K`` (the match starts after it, so a keyword before a value is
 looked for but not replaced) and variable-length lookbehinds are available. The texts the
 patterns see have ASCII digits only (Arabic-Indic and Persian digits are translated first) and
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 #: Case-sensitive: capital letters carry meaning (names, German nouns); case-insensitive parts use
-#: ``(?i:…)``. Presidio's default would add IGNORECASE.
+#: ``(?i:…)``. The recognizers' default would add IGNORECASE. (``re``'s flag values are ``regex``'s.)
 FLAGS = re.MULTILINE | re.DOTALL
 
 

@@ -279,8 +279,8 @@ def test_no_network_access_during_construction_and_scrubbing(monkeypatch: pytest
     monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
 
     # tldextract's module-level extractor would fetch the public suffix list (and swallow the
-    # error, falling back to its snapshot); Presidio's EmailRecognizer calls it through
-    # tldextract.extract. Ours must not use it at all.
+    # error, falling back to its snapshot); tldextract.extract is that extractor. The e-mail
+    # check must not use it at all.
     def module_level_extract(*args: object, **kwargs: object) -> Any:
         attempts.append("tldextract.extract")
         raise AssertionError("the module-level tldextract extractor was used")
@@ -335,6 +335,20 @@ def test_fresh_process_without_network_or_cache(tmp_path: Path) -> None:
     assert "Exception reading Public Suffix List" not in completed.stderr
     # Nothing was cached on disk either (no suffix list, no model).
     assert list(home.rglob("*")) == []
+
+
+def test_the_scrubber_brings_no_nlp_stack() -> None:
+    """Patterns only: importing and building the scrubber loads no spaCy, thinc, blis or numpy (about
+    250 MB of the container image when presidio-analyzer brought them, never used)."""
+    heavy = {"spacy", "thinc", "blis", "numpy", "presidio_analyzer"}
+    script = (
+        "import sys; from storage.scrubbing import Scrubber; Scrubber(); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert completed.stdout.strip() == "[]"
 
 
 # ---------------------------------------------------------------------------------------------
