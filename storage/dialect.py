@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -66,6 +66,39 @@ async def erase_remnants(sessions: async_sessionmaker[AsyncSession]) -> None:
         return
     async with bind.connect() as connection:
         await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# Tables that hold something of a person (keyed by pseudonym or by a subscriber).
+PERSONAL_TABLES = (
+    "participants", "conversation_states", "answers", "field_completions", "subscribers", "rsvps",
+    "deliveries", "web_notices", "staff_forms", "text_reviews",
+)  # fmt: skip
+
+
+async def reclaim(engine: AsyncEngine) -> None:
+    """After a purge: deleted rows physically gone now, not at the database's leisure.
+
+    PostgreSQL keeps dead row versions until vacuum; VACUUM (which cannot run in a transaction) makes
+    their space reusable right away. SQLite overwrote them already (`secure_delete`); the write-ahead
+    log still holds the pages that had them until a checkpoint."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    async with engine.connect() as connection:
+        vacuuming = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        existing = set(
+            (
+                await vacuuming.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for table in PERSONAL_TABLES:
+            if table in existing:
+                await vacuuming.exec_driver_sql(f'VACUUM "{table}"')
 
 
 def single_writer(session: AsyncSession) -> bool:

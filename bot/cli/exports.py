@@ -316,6 +316,7 @@ async def show_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 async def purge(settings: Settings, args: argparse.Namespace) -> int:
     from storage.conversations import ConversationRepository
+    from storage.dialect import reclaim
 
     before = datetime.now(UTC) - timedelta(days=args.older_than)
     async with database(settings) as rt, rt.sessions() as session, session.begin():
@@ -328,5 +329,7 @@ async def purge(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 0
         removed = await people.purge_inactive(before)
+    async with database(settings) as rt:
+        await reclaim(rt.engine)  # gone from the files too, not only from the tables
     print(f"deleted {removed} people inactive since before {before:%Y-%m-%d}, with all their answers")
     return 0

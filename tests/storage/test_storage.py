@@ -19,6 +19,7 @@ from dialogs.state import ConversationState
 from storage import migrate
 from storage.conversations import ConversationRepository, StaleState
 from storage.db import create_engine, session_factory
+from storage.dialect import PERSONAL_TABLES, reclaim
 from storage.models import Answer, Participant
 from storage.pseudonym import load_or_create_key, pseudonym
 
@@ -211,3 +212,23 @@ async def test_migrations_build_exactly_the_tables_the_models_describe(db: Async
 
     async with db.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+async def test_reclaim_after_a_purge_makes_deleted_rows_physically_gone(db: AsyncEngine) -> None:
+    """PostgreSQL: every personal table is vacuumed (dead row versions gone); SQLite: the write-ahead
+    log, which still holds the deleted rows' pages, is checkpointed and emptied."""
+    events = [ConsentGiven("de"), AnswerSet("wohnen", "x", "y")]
+    async with session_factory(db)() as session, session.begin():
+        await ConversationRepository(session).apply("gone", events)
+    async with session_factory(db)() as session, session.begin():
+        await ConversationRepository(session).forget("gone")
+    await reclaim(db)
+    if db.dialect.name == "sqlite":
+        database = Path(str(db.url.database))
+        wal = database.with_name(database.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        return
+    query = "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+    async with db.connect() as connection:
+        vacuumed = {str(name): bool(done) for name, done in (await connection.exec_driver_sql(query)).all()}
+    assert all(vacuumed[table] for table in PERSONAL_TABLES), vacuumed
