@@ -1,4 +1,9 @@
-"""The conversation in a terminal: numbered options, works with piped stdin; state lives in the DB."""
+"""The conversation in a terminal: numbered options, works with piped stdin; state lives in the DB.
+
+Direction marks (dialogs/bidi.py) are removed before printing: a terminal without its own bidi shows
+them as boxes or garbage, and one with it (VTE, Konsole, mlterm) lays out each line by itself. Text
+reordered here into visual order (python-bidi) would come out reversed twice in the latter, would still
+not join Arabic letters in the former, and would be backwards when piped or copied."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.usecases.turns import Conversations
+from dialogs.bidi import strip_marks
 from dialogs.i18n import Translator
 from dialogs.messages import Button, Command, Input, Outcome, Press, Start, Text
 
@@ -31,13 +37,13 @@ def render(outcome: Outcome, out: TextIO) -> list[Button]:
     """Print the replies; returns the buttons in the order of their numbers."""
     numbered: list[Button] = []
     for reply in outcome.replies:
-        out.write("\n" + reply.text + "\n")
+        out.write("\n" + strip_marks(reply.text) + "\n")
         for row in reply.buttons:
             cells = []
             for button in row:
                 numbered.append(button)
-                cells.append(f"[{len(numbered)}] {button.label}")
-            short = all(len(b.label) <= 14 for b in row)
+                cells.append(f"[{len(numbered)}] {strip_marks(button.label)}")
+            short = all(len(strip_marks(b.label)) <= 14 for b in row)
             if short:
                 out.write("  " + "   ".join(cells) + "\n")
             else:
@@ -89,4 +95,5 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
 
 
 def goodbye(t: Translator) -> str:
-    return t._("Auf Wiedersehen! Ihr Stand ist gespeichert. Mit „mitsprache chat“ geht es weiter.")
+    text = t._("Auf Wiedersehen! Ihr Stand ist gespeichert. Mit „mitsprache chat“ geht es weiter.")
+    return strip_marks(text)

@@ -168,7 +168,7 @@ def prompt(form: BroadcastForm, t: Translator, ctx: BroadcastContext) -> Reply:
         return Reply(t._("Schreiben Sie die Nachricht auf {language}.", language=name), nav)
     if step == "translations":
         names = dict(ctx.languages)
-        done = ", ".join(names.get(code, code) for code in form.text) or "–"
+        done = t.join(names.get(code, code) for code in form.text) or "–"
         translations = toggles(
             [(code, name) for code, name in ctx.languages if code != SOURCE_LOCALE],
             list(form.text),

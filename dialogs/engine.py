@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs import views
+from dialogs.bidi import strip_marks
 from dialogs.definitions import (
     ABOUT_ID,
     NO_ANSWER,
@@ -515,7 +516,7 @@ def _parse_text(
     """Typed input for the current question: (value, None) or (None, a helpful error)."""
     stripped = text.strip()
     if question.type == "text":
-        if not stripped:
+        if not strip_marks(stripped).strip():  # nothing but spaces or direction marks
             return None, t._("Bitte schreiben Sie Ihre Antwort als Text.")
         if len(stripped) > question.text_limit:
             return None, t._(
@@ -527,19 +528,24 @@ def _parse_text(
         return stripped, None
     if question.type == "scale":
         try:
-            number = int(stripped)
+            number = int(strip_marks(stripped))
         except ValueError:
             number = None
         if number in SCALE_VALUES:
             return number, None
-        labels = {label.casefold() for label in views.answer_labels(ctx, question, NO_ANSWER, t)}
-        if question.offers_no_answer and stripped.casefold() in labels:
+        labels = _typable(views.answer_labels(ctx, question, NO_ANSWER, t))
+        if question.offers_no_answer and _typable([stripped]) & labels:
             return NO_ANSWER, None
         return None, t._("Bitte wählen Sie eine Zahl von 1 bis 5.")
-    typed = stripped.casefold()
+    typed = _typable([stripped])
     for value in question.answer_ids():
         assert isinstance(value, str)
-        labels = {label.casefold() for label in views.answer_labels(ctx, question, value, t)}
-        if typed and typed in labels:
+        if typed and typed & _typable(views.answer_labels(ctx, question, value, t)):
             return value, None
     return None, t._("Bitte tippen Sie auf eine der Antworten unten.")
+
+
+def _typable(labels: list[str]) -> set[str]:
+    """Labels as a person types them: without direction marks (a right-to-left label carries them,
+    a keyboard does not; text copied from a message may), case and surrounding spaces."""
+    return {text for label in labels if (text := strip_marks(label).strip().casefold())}

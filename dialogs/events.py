@@ -87,7 +87,7 @@ def language_names(codes: list[str], t: Translator) -> str:
             names.append(Locale.parse(code).get_display_name(t.locale) or code)
         except (ValueError, UnknownLocaleError):
             names.append(code)
-    return ", ".join(names)
+    return t.join(names)
 
 
 def in_language(texts: dict[str, str], t: Translator) -> tuple[str, bool]:
@@ -118,8 +118,8 @@ def invitation(event: EventView, t: Translator, with_buttons: bool = True) -> Re
     if event.capacity:
         free = max(event.capacity - event.seats_taken, 0)
         lines.append(t._("Freie Plätze: {free} von {capacity}", free=free, capacity=event.capacity))
-    if description:
-        lines += ["", description]
+    if description:  # written by staff: every line isolated, like a value
+        lines += ["", t.isolate(description)]
     if fell_back:
         lines += [
             "",
@@ -136,7 +136,7 @@ def invitation(event: EventView, t: Translator, with_buttons: bool = True) -> Re
                 Button(t._("Nein"), "rsvp", f"{event.id}:no"),
             ),
         )
-    return Reply("\n".join(lines), buttons)
+    return Reply(t.lines(lines), buttons)
 
 
 class EventFileError(ValueError):

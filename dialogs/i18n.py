@@ -6,6 +6,7 @@ Strings are written in German (the source language). Extraction keywords: `_`, `
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
 
-from dialogs.bidi import FSI, PDI, isolate_ltr
+from dialogs import bidi
 
 SOURCE_LOCALE = "de"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,9 +36,32 @@ class Translator:
     language_name: str = "Deutsch"
 
     def isolate(self, value: object) -> str:
-        """A value placed inside a sentence, isolated from the surrounding direction where needed."""
-        text = str(value)
-        return f"{FSI}{text}{PDI}" if self.rtl else text
+        """A value placed inside a sentence, isolated from the surrounding direction where needed: every
+        value in a right-to-left language, a value with right-to-left letters in any (dialogs/bidi.py)."""
+        return bidi.isolate(str(value), self.rtl)
+
+    def block(self, text: str) -> str:
+        """A whole text someone else wrote (an event description, a free message), shown as lines of
+        their own: isolated line by line like a value, each line marked like our own lines."""
+        return self.mark(self.isolate(text))
+
+    def mark(self, text: str) -> str:
+        """In a right-to-left language every line starts with a right-to-left mark, so that a line made
+        only of isolated values ("3/8", a German name) is still laid out right to left."""
+        return bidi.mark_lines(text) if self.rtl else text
+
+    def lines(self, lines: Iterable[str]) -> str:
+        """Lines put together in code, as one message text (each line marked, see `mark`)."""
+        return self.mark("\n".join(lines))
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list inside a sentence ("Arabisch, Persisch"), with the comma of the reading direction."""
+        return ("، " if self.rtl else ", ").join(items)
+
+    @property
+    def arrow(self) -> str:
+        """The arrow that points from a question to its answer, in the reading direction."""
+        return "←" if self.rtl else "→"
 
     def _(self, message: str, **params: object) -> str:
         return self._format(self.catalog.gettext(message), params)
@@ -69,4 +93,4 @@ class Translator:
     def _format(self, text: str, params: dict[str, object]) -> str:
         if params:
             text = text.format(**{k: self.isolate(v) for k, v in params.items()})
-        return isolate_ltr(text) if self.rtl else text
+        return self.mark(bidi.isolate_ltr(text)) if self.rtl else text

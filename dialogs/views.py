@@ -144,11 +144,11 @@ def my_data(catalogue: Catalogue, state: ConversationState, t: Translator) -> Re
             if question.id in fp.answers:
                 ctx = f"{q.id}.{question.id}"
                 answer = describe_answer(ctx, question, fp.answers[question.id], t)
-                lines.append(f"• {t.p_(ctx, question.text)}\n  → {answer}")
+                lines.append(f"• {t.p_(ctx, question.text)}\n  {t.arrow} {answer}")
     if len(lines) == 2:
         lines += ["", t._("Sie haben noch keine Fragen beantwortet.")]
     lines += ["", t._("Mit /delete löschen Sie alles.")]
-    return Reply("\n".join(lines))
+    return Reply(t.lines(lines))
 
 
 def stale(t: Translator) -> Reply:
@@ -230,11 +230,11 @@ def answer_labels(ctx: str, question: Question, value: str, t: Translator) -> li
 
 def describe_answer(ctx: str, question: Question, value: AnswerValue, t: Translator) -> str:
     if isinstance(value, list):
-        return ", ".join(answer_labels(ctx, question, v, t)[0] for v in value)
+        return t.join(answer_labels(ctx, question, v, t)[0] for v in value)
     if isinstance(value, int):
         return t._("{value} von 5", value=value)
-    if question.type == "text":
-        return value if len(value) <= _REVIEW_PREVIEW else value[:_REVIEW_PREVIEW] + "…"
+    if question.type == "text":  # the person's own words: isolated like any text from outside
+        return t.isolate(value if len(value) <= _REVIEW_PREVIEW else value[:_REVIEW_PREVIEW] + "…")
     return answer_labels(ctx, question, value, t)[0]
 
 
@@ -308,7 +308,7 @@ def question(
     nav.append(Button(t._("Pause"), "pause"))
     rows.append(tuple(nav))
     return Reply(
-        "\n".join(lines),
+        t.lines(lines),
         tuple(rows),
         replaces_pressed=replaces_pressed,
         expects_text=question.type == "text",
@@ -328,7 +328,7 @@ def review(q: Questionnaire, fp: FieldProgress, t: Translator) -> Reply:
         ctx = f"{q.id}.{question.id}"
         answer = describe_answer(ctx, question, value, t) if value is not None else t._("(übersprungen)")
         lines.append(f"{number}. {t.p_(ctx, question.text)}")
-        lines.append(f"   → {answer}")
+        lines.append(f"   {t.arrow} {answer}")
         edit_buttons.append(Button(t._("✎ {number}", number=number), "edit", question.id))
     lines += [
         "",
@@ -337,7 +337,7 @@ def review(q: Questionnaire, fp: FieldProgress, t: Translator) -> Reply:
     rows: list[tuple[Button, ...]] = [(Button(t._("Absenden"), "send"),)]
     rows += [tuple(edit_buttons[i : i + 5]) for i in range(0, len(edit_buttons), 5)]
     rows.append((Button(t._("Zurück"), "back"), Button(t._("Pause"), "pause")))
-    return Reply("\n".join(lines), tuple(rows))
+    return Reply(t.lines(lines), tuple(rows))
 
 
 def _mark(label: str, selected: bool) -> str:

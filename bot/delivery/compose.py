@@ -19,13 +19,14 @@ from storage.models import Broadcast
 Composer = Callable[[Broadcast, str], Awaitable[Reply]]  # (broadcast, recipient's locale) -> message
 
 
-def free_message(broadcast: Broadcast, locale: str) -> Reply:
-    """A free message: the text in the recipient's language, else the German one."""
+def free_message(broadcast: Broadcast, t: Translator) -> Reply:
+    """A free message: the text in the recipient's language, else the German one; staff wrote it, so
+    its lines are isolated like any value (dialogs/bidi.py)."""
     texts = broadcast.text or {}
-    text = texts.get(locale) or texts.get(SOURCE_LOCALE)
+    text = texts.get(t.locale) or texts.get(SOURCE_LOCALE)
     if not text:
         raise ValueError("the broadcast has no German text")
-    return Reply(text)
+    return Reply(t.block(text))
 
 
 def about_event(kind: str, event: EventView, t: Translator) -> Reply:
@@ -43,7 +44,7 @@ def about_event(kind: str, event: EventView, t: Translator) -> Reply:
     }.get(kind)
     if intro is None:
         return card
-    return Reply(f"{intro}\n\n{card.text}", card.buttons)
+    return Reply(t.lines([intro, "", card.text]), card.buttons)
 
 
 def calendar_file(event: EventView, t: Translator) -> Attachment:
@@ -59,7 +60,7 @@ def composer(
     async def compose(broadcast: Broadcast, locale: str) -> Reply:
         t = translators(locale)
         if broadcast.kind == "message":
-            return free_message(broadcast, locale)
+            return free_message(broadcast, t)
         if broadcast.kind == "export":
             return await _export(sessions, broadcast, locale)
         event = views.get(broadcast.id) if broadcast.id is not None else None

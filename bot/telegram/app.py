@@ -31,7 +31,7 @@ from bot.health import add_health
 from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
-from bot.telegram.commands import register_commands, register_staff_commands
+from bot.telegram.commands import ChatMenus, register_commands, register_staff_commands
 from bot.telegram.middlewares import Language, OneAtATimePerPerson, Person, PrivateChatsOnly, Throttle
 from bot.telegram.transport import CHANNEL, TelegramTransport
 from bot.usecases.exports import Exports
@@ -128,8 +128,9 @@ def build_dispatcher(
     dp.update.outer_middleware(OneAtATimePerPerson())
     dp.update.outer_middleware(Person(conversations, locales, settings.default_locale, translator))
     roles = settings.staff_roles
+    menus = ChatMenus(locales, translator, roles)
     with_language = [
-        language.make_router(conversations, locales),
+        language.make_router(conversations, locales, menus),
         staff.make_router(conversations, exports, roles, locales),
         staff_events.make_router(conversations, desk, roles, locales),
         invitations.make_router(invites, locales),
@@ -138,7 +139,7 @@ def build_dispatcher(
         router.message.middleware(Language(conversations, translator))
         router.callback_query.middleware(Language(conversations, translator))
     dp.include_routers(
-        errors.make_router(invites), *with_language, conversation.make_router(conversations, locales)
+        errors.make_router(invites), *with_language, conversation.make_router(conversations, locales, menus)
     )
 
     background: list[asyncio.Task[None]] = []
@@ -147,7 +148,8 @@ def build_dispatcher(
     async def on_startup(bot: Bot) -> None:
         fallback = "en" if "en" in locales else settings.default_locale
         await register_commands(bot, locales, translator, fallback)
-        await register_staff_commands(bot, roles, locales, translator)
+        chosen = {uid: await conversations.locale_of(conversations.person(CHANNEL, uid)) for uid in roles}
+        await register_staff_commands(bot, roles, locales, translator, chosen)
         # The sender has its own Bot and connection pool, without the replying bot's request
         # middlewares: a 429 must reach the sender, which pauses all its sending.
         session = sender_session() if sender_session is not None else AiohttpSession(api=bot.session.api)

@@ -12,6 +12,7 @@ from bot.locales import translator
 from bot.telegram import render
 from bot.telegram.buttons import Pressed
 from bot.telegram.callbacks import ButtonData
+from bot.telegram.commands import ChatMenus
 from bot.usecases.turns import Conversations
 from dialogs.messages import QUESTIONNAIRE_ACTIONS, Input, Outcome, Press, Text, Unsupported
 from dialogs.messages import Command as EngineCommand
@@ -28,13 +29,14 @@ async def show(bot: Bot, chat_id: int, outcome: Outcome, locale: str, pressed: M
     await render.send(bot, chat_id, replies, seq=seq, locale=button_locale, pressed=pressed)
 
 
-def make_router(conversations: Conversations, locales: Collection[str]) -> Router:
+def make_router(conversations: Conversations, locales: Collection[str], menus: ChatMenus) -> Router:
     router = Router(name="conversation")
 
     # `locale` here is the one the phone suggests: the turn uses the stored one once there is one.
     async def run(message: Message, bot: Bot, person: str, locale: str, update_key: str, inp: Input) -> None:
         outcome = await conversations.handle(person, inp, locale, update_key)
         await show(bot, message.chat.id, outcome, locale)
+        await menus.follow(bot, message.chat.id, inp, outcome)
 
     @router.message(Command(*ENGINE_COMMANDS))
     async def command(message: Message, command: CommandObject, bot: Bot, person: str,
@@ -68,6 +70,7 @@ def make_router(conversations: Conversations, locales: Collection[str]) -> Route
         outcome = await conversations.handle(person, inp, locale, update_key)
         if isinstance(query.message, Message):
             await show(bot, query.message.chat.id, outcome, locale, pressed=query.message)
+            await menus.follow(bot, query.message.chat.id, inp, outcome)  # consent, or deleting all
 
     @router.callback_query()
     async def foreign_button(query: CallbackQuery, person: str, suggested_locale: str) -> None:

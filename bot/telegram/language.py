@@ -13,6 +13,7 @@ from bot import catalogs
 from bot.telegram import render
 from bot.telegram.buttons import Pressed
 from bot.telegram.callbacks import ButtonData
+from bot.telegram.commands import ChatMenus
 from bot.telegram.conversation import show
 from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
@@ -28,7 +29,7 @@ def picker(locales: Sequence[str], suggested: str, t: Translator) -> Reply:
     return Reply(t._("Bitte wählen Sie Ihre Sprache."), rows)
 
 
-def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
+def make_router(conversations: Conversations, locales: Sequence[str], menus: ChatMenus) -> Router:
     router = Router(name="language")
     field_ids = conversations.engine.catalogue.field_ids
 
@@ -42,6 +43,8 @@ def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
         if consented:  # their own language stays; the link's field opens (after "about you")
             outcome = await conversations.handle(person, Start(field), locale, update_key)
             await show(bot, message.chat.id, outcome, locale)
+            # Set again: for people who consented before menus per chat existed, or whose menu failed.
+            await menus.choose(bot, message.chat.id, locale)
             return
         if link is not None:  # the link chose the language: straight to the consent, in it
             outcome = await conversations.handle(person, Start(field), link.locale, update_key)
@@ -67,5 +70,6 @@ def make_router(conversations: Conversations, locales: Sequence[str]) -> Router:
         outcome = await conversations.handle(person, inp, code, update_key)
         if query.message is not None:
             await show(bot, query.message.chat.id, outcome, code)
+            await menus.follow(bot, query.message.chat.id, inp, outcome)  # a change of language
 
     return router

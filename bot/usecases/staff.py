@@ -78,7 +78,9 @@ class StaffDesk:
         self, session: AsyncSession, t: Translator
     ) -> broadcast_form.BroadcastContext:
         upcoming = await events.upcoming(session, datetime.now(UTC))
-        labels = [(e.id, f"{e.title['de'][:40]} – {t.date(e.starts_at, 'short')}") for e in upcoming]
+        labels = [
+            (e.id, f"{t.isolate(e.title['de'][:40])} – {t.date(e.starts_at, 'short')}") for e in upcoming
+        ]
         return broadcast_form.BroadcastContext(labels, self._fields(t), self._languages(t))
 
     # ----- opening a dialog -----------------------------------------------------------------------------
@@ -224,7 +226,7 @@ class StaffDesk:
         blocks = []
         for locale, number in per_locale.most_common():
             if form.kind == "message":
-                text = free_message(draft, locale).text
+                text = free_message(draft, self.translators(locale)).text
             else:
                 assert event is not None
                 text = about_event("invitation", event, self.translators(locale)).text
@@ -232,7 +234,7 @@ class StaffDesk:
                 "Vorschau {language}: {n} Person", "Vorschau {language}: {n} Personen",
                 number, language=names.get(locale, locale),
             )  # fmt: skip
-            blocks += [f"— {header} —", text]
+            blocks += [t.mark(f"— {header} —"), text]
         return [Reply(message) for message in pack(blocks, "\n\n")], sum(per_locale.values())
 
     # ----- the event list and its buttons ---------------------------------------------------------------

@@ -9,9 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.locales import translator
+from bot.terminal import goodbye
+from dialogs.bidi import MARKS, strip_marks
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.support.chat_driver import Chat, chat_env, number_of, run_cli
+from tests.support.chat_driver import Chat, buttons, chat_env, number_of, run_cli
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
 
@@ -64,6 +67,33 @@ async def test_a_whole_questionnaire_lands_in_the_database(env: dict[str, str], 
     assert len(health) == answered
     assert FREE_TEXT in [value for _, _, value in health]
     assert sorted(done) == ["about", "gesundheit"]
+
+
+async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(env: dict[str, str]) -> None:
+    """The direction marks of the chat's text (dialogs/bidi.py) are not printed; a person who types an
+    option as she reads it on the screen (a keyboard writes no marks) answers with it."""
+    t = translator("ar")
+    chat, screen = await Chat.start({**env, "MITSPRACHE_DEFAULT_LOCALE": "ar"}, person="amal")
+    agree = strip_marks(t._("Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, agree))
+    not_in_berlin = strip_marks(t.p_("about.bezirk.nicht_in_berlin", "nicht in Berlin"))
+    assert not_in_berlin in buttons(screen)
+    screen = await chat.send(not_in_berlin)  # typed, not its number
+    title = t.p_("about.short_title", "Über Sie")
+    assert strip_marks(t._("{title} – Frage {number} von {total}", title=title, number=2, total=5)) in screen
+    await chat.send("18–29")  # the age range, typed as it reads
+    code, rest = await chat.close_input()
+    assert code == 0
+    assert not MARKS & set(chat.transcript), "raw direction marks in the terminal"
+    assert strip_marks(goodbye(t)) == goodbye(t) and goodbye(t) in rest
+
+    engine = create_engine(env["MITSPRACHE_DATABASE_URL"])
+    try:
+        async with session_factory(engine)() as session:
+            answers = (await session.execute(select(Answer.question, Answer.value))).all()
+    finally:
+        await engine.dispose()
+    assert sorted(answers) == [("alter", "a18_29"), ("bezirk", "nicht_in_berlin")]
 
 
 async def test_killed_in_the_middle_resumes_exactly_there(env: dict[str, str]) -> None:

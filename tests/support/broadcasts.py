@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.locales import translator
 from dialogs.audience import Audience
 from storage import outbox
 from storage.db import session_factory
@@ -22,7 +23,9 @@ LOCALES = ("de", "ar", "uk", "fa")
 
 
 def expected_text(locale: str) -> str:
-    return TEXTS.get(locale, TEXTS["de"])
+    """The free message as its reader gets it: the staff's text in their language, else German, each
+    line isolated (dialogs/bidi.py)."""
+    return translator(locale).block(TEXTS.get(locale, TEXTS["de"]))
 
 
 async def add_subscribers(

@@ -1164,6 +1164,15 @@ class FakeTelegram:
             raise bad_request("invalid language code specified")
         return language
 
+    def _commands_key(self, params: Json) -> tuple[str, str]:
+        """The (scope, language) a menu is kept under; a chat scope must name a chat the bot knows."""
+        key = (self._scope_key(params.get("scope")), self._language(params))
+        if key[0].startswith(("chat:", "chat_administrators:", "chat_member:")):
+            chat = key[0].split(":")[1]
+            if not chat.lstrip("-").isdigit() or int(chat) not in self._users:
+                raise bad_request("chat not found")
+        return key
+
     async def _set_my_commands(self, params: Json) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list):
@@ -1175,9 +1184,7 @@ class FakeTelegram:
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = (self._scope_key(params.get("scope")), self._language(params))
-        if key[0].startswith("chat:") and int(key[0].split(":")[1]) not in self._users:
-            raise bad_request("chat not found")
+        key = self._commands_key(params)
         if commands:
             self.commands[key] = [
                 {"command": c["command"], "description": c["description"]} for c in commands
@@ -1187,11 +1194,22 @@ class FakeTelegram:
         return True
 
     async def _get_my_commands(self, params: Json) -> list[Json]:
-        return list(self.commands.get((self._scope_key(params.get("scope")), self._language(params)), []))
+        return list(self.commands.get(self._commands_key(params), []))
 
     async def _delete_my_commands(self, params: Json) -> bool:
-        self.commands.pop((self._scope_key(params.get("scope")), self._language(params)), None)
+        self.commands.pop(self._commands_key(params), None)
         return True
+
+    def menu(self, user_id: int) -> list[Json]:
+        """The command menu this person's app shows in their chat with the bot: the first list that is set
+        of chat scope with their app's language, chat scope, all private chats with and without the
+        language, default with and without it (Telegram's order, "Determining list of commands")."""
+        language = str(self._users.get(user_id, {}).get("language_code", ""))[:2]
+        for scope in (f"chat:{user_id}", "all_private_chats", "default"):
+            for key in ((scope, language), (scope, "")) if language else ((scope, ""),):
+                if key in self.commands:
+                    return list(self.commands[key])
+        return []
 
     # ----- polling ------------------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from aiogram.methods import SendMessage
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
@@ -455,6 +457,39 @@ async def test_set_my_commands_is_recorded_per_language(bot: Bot, fake: FakeTele
         await bot.set_my_commands([BotCommand(command="Start", description="x")])
     await bot.delete_my_commands()
     assert ("default", "") not in fake.commands
+
+
+async def test_a_chat_menu_wins_over_the_menus_by_app_language_as_in_telegram(
+    bot: Bot, fake: FakeTelegram
+) -> None:
+    """Telegram's order: chat scope with the app's language, chat scope, all private chats, default."""
+    await bot.set_my_commands([BotCommand(command="start", description="Start")])
+    await bot.set_my_commands(
+        [BotCommand(command="start", description="ابدأ")], scope=BotCommandScopeDefault(), language_code="ar"
+    )
+    assert fake.menu(ALICE)[0]["description"] == "ابدأ"  # her app speaks Arabic
+    chat = BotCommandScopeChat(chat_id=ALICE)
+    await bot.set_my_commands([BotCommand(command="start", description="پیل")], scope=chat)
+    assert fake.menu(ALICE)[0]["description"] == "پیل"
+    await bot.set_my_commands([BotCommand(command="start", description="x")], scope=chat, language_code="ar")
+    assert fake.menu(ALICE)[0]["description"] == "x"
+    await bot.delete_my_commands(scope=chat, language_code="ar")
+    await bot.delete_my_commands(scope=chat)
+    assert fake.menu(ALICE)[0]["description"] == "ابدأ"
+    for call in (
+        bot.set_my_commands(
+            [BotCommand(command="start", description="x")], scope=BotCommandScopeChat(chat_id=7)
+        ),
+        bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=7)),
+        bot.get_my_commands(scope=BotCommandScopeChat(chat_id=7)),
+    ):
+        with pytest.raises(TelegramBadRequest, match="chat not found"):
+            await call
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_DESCRIPTION_INVALID"):
+        await bot.set_my_commands([BotCommand(command="start", description="x" * 257)], scope=chat)
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMANDS_TOO_MUCH"):
+        many = [BotCommand(command=f"c{i}", description="x") for i in range(101)]
+        await bot.set_my_commands(many, scope=chat)
 
 
 async def test_send_document_records_the_file(bot: Bot, fake: FakeTelegram) -> None:
