@@ -6,10 +6,10 @@ file, or a fresh PostgreSQL database that is dropped afterwards). This script is
 simulated person has a browser of their own (an aiohttp session with its own cookie jar and
 connection) and reads each page the way a person does, pressing the buttons the page shows:
 
-  the language page, the link of their language, "Ja, einverstanden", the "about you" block
-  skipped question by question and sent, one field opened and every question answered (the first
-  option; the first box and "Fertig" for multiple choice; a free text where a text box appears),
-  "Absenden" at the review.
+  the language page, the link of their language, "Ja, einverstanden", "16 Jahre oder älter", the
+  "about you" block declined question by question ("Keine Angabe") and sent, one field opened and
+  every question answered (the first option; the first box and "Fertig" for multiple choice; a
+  free text where a text box appears), "Absenden" at the review.
 
 That is the walk of benchmarks/updates.py, so its Telegram figure can stand beside this one.
 
@@ -349,13 +349,14 @@ async def walk(browser: Browser) -> None:
     if page.lang != person.locale.replace("_", "-"):
         raise WalkError(f"the consent page is in {page.lang!r}, not {person.locale}")
     page = await browser.tap(need(page.button("agree"), "agree"))  # "Ja, einverstanden"
+    page = await browser.tap(need(page.button("adult"), "adult"))  # "16 Jahre oder älter"
     if not browser.has_cookie:
         raise WalkError("no cookie after consent")
-    for _ in range(20):  # the about block: skip every question, then send
+    for _ in range(20):  # the about block: "Keine Angabe" to every question, then send
         if (send := page.button("send")) is not None:
             page = await browser.tap(send)
             break
-        page = await browser.tap(need(page.button("skip"), "skip"))
+        page = await browser.tap(need(page.button("pick", "no_answer"), "no_answer"))
     else:
         raise WalkError("the about block did not end")
     page = await browser.tap(need(page.button("open", person.field_id), f"open {person.field_id}"))
