@@ -353,6 +353,7 @@ class Walk:
                 await self.press_action("send")
                 break
             await self.press_action("pick", "no_answer")
+            self.person.answered += 1  # "Keine Angabe" is stored
         else:
             raise WalkError("the about block did not end")
         await self.press_action("open", self.person.field_id)
