@@ -1,9 +1,9 @@
 """How many Telegram updates a second the whole bot handles, next to a bare aiogram echo bot.
 
 Simulated people each go through the conversation as a real person would: /start, the language
-button, "Ja, einverstanden", the "about you" block skipped, one field opened and every question
-answered (the first button; a text for text questions; the first option and "Fertig" for
-multiple choice), "Absenden" at the review. Their updates go through the full stack: the real
+button, "Ja, einverstanden", "16 Jahre oder älter", the "about you" block declined, one field
+opened and every question answered (the first button; a text for text questions; the first option
+and "Fertig" for multiple choice), "Absenden" at the review. Their updates go through the full stack: the real
 Dispatcher from `bot.telegram.app.build_dispatcher` (every middleware and router), the engine,
 real database writes on SQLite and/or PostgreSQL, and the replies. Only HTTP is missing: updates
 are handed to `Dispatcher.feed_update`, and the Bot's session is an in-process fake Bot API that
@@ -347,11 +347,13 @@ class Walk:
         await self.say("/start")
         await self.press_action("lang", self.person.locale)
         await self.press_action("agree")  # "Ja, einverstanden"
-        for _ in range(20):  # the about block: skip every question, then send
+        await self.press_action("adult")  # "16 Jahre oder älter"
+        for _ in range(20):  # the about block: "Keine Angabe" to every question, then send
             if self.find("send") is not None:
                 await self.press_action("send")
                 break
-            await self.press_action("skip")
+            await self.press_action("pick", "no_answer")
+            self.person.answered += 1  # "Keine Angabe" is stored
         else:
             raise WalkError("the about block did not end")
         await self.press_action("open", self.person.field_id)

@@ -6,10 +6,10 @@ file, or a fresh PostgreSQL database that is dropped afterwards). This script is
 simulated person has a browser of their own (an aiohttp session with its own cookie jar and
 connection) and reads each page the way a person does, pressing the buttons the page shows:
 
-  the language page, the link of their language, "Ja, einverstanden", the "about you" block
-  skipped question by question and sent, one field opened and every question answered (the first
-  option; the first box and "Fertig" for multiple choice; a free text where a text box appears),
-  "Absenden" at the review.
+  the language page, the link of their language, "Ja, einverstanden", "16 Jahre oder älter", the
+  "about you" block declined question by question ("Keine Angabe") and sent, one field opened and
+  every question answered (the first option; the first box and "Fertig" for multiple choice; a
+  free text where a text box appears), "Absenden" at the review.
 
 That is the walk of benchmarks/updates.py, so its Telegram figure can stand beside this one.
 
@@ -302,8 +302,9 @@ class Browser:
             status = response.status
         return self._arrived(started, status, html, path)
 
-    async def tap(self, form: Form, **typed: str) -> Page:
-        """A button (or "Senden" under a text box): the POST, then the page it redirects to."""
+    async def tap(self, form: Form, *, moves: bool = True, **typed: str) -> Page:
+        """A button (or "Senden" under a text box): the POST, then the page it redirects to. `moves`:
+        the conversation's counter must grow (not so for a tap before consent, which stores nothing)."""
         started = time.perf_counter()
         async with self.session.post(
             form.action, data={**form.fields, **typed}, allow_redirects=False
@@ -316,9 +317,9 @@ class Browser:
             html = await response.text()
             status = response.status
         page = self._arrived(started, status, html, location)
-        if page.seq is None or page.seq <= self.seq:
+        if moves and (page.seq is None or page.seq <= self.seq):
             raise WalkError(f"the conversation did not move on (seq {self.seq} → {page.seq})")
-        self.seq = page.seq
+        self.seq = page.seq if page.seq is not None else self.seq
         return page
 
     def _arrived(self, started: float, status: int, html: str, path: str) -> Page:
@@ -348,14 +349,16 @@ async def walk(browser: Browser) -> None:
     page = await browser.open(wanted)
     if page.lang != person.locale.replace("_", "-"):
         raise WalkError(f"the consent page is in {page.lang!r}, not {person.locale}")
-    page = await browser.tap(need(page.button("agree"), "agree"))  # "Ja, einverstanden"
+    page = await browser.tap(need(page.button("agree"), "agree"), moves=False)  # "Ja, einverstanden"
+    page = await browser.tap(need(page.button("adult"), "adult"))  # "16 Jahre oder älter"
     if not browser.has_cookie:
         raise WalkError("no cookie after consent")
-    for _ in range(20):  # the about block: skip every question, then send
+    for _ in range(20):  # the about block: "Keine Angabe" to every question, then send
         if (send := page.button("send")) is not None:
             page = await browser.tap(send)
             break
-        page = await browser.tap(need(page.button("skip"), "skip"))
+        page = await browser.tap(need(page.button("pick", "no_answer"), "no_answer"))
+        person.answered += 1  # "Keine Angabe" is stored
     else:
         raise WalkError("the about block did not end")
     page = await browser.tap(need(page.button("open", person.field_id), f"open {person.field_id}"))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot import start_links
 from dialogs.definitions import FIELD_IDS
+from dialogs.privacy import DEFAULT_RETENTION_MONTHS, PLACEHOLDER_CONTROLLER, PrivacyFacts
 from storage.pseudonym import MIN_KEY_LENGTH, load_or_create_key
 
 ENV_PREFIX = "MITSPRACHE_"
@@ -101,6 +102,21 @@ class Settings(BaseSettings):
     )
     k_anonymity: int = Field(
         default=5, ge=2, le=100, description="Smallest group shown in exports (health: at least 10)."
+    )
+    # Neither the product brief nor the documentation says who is responsible for the data or how long
+    # it is kept; the consent states both, so the operator sets them. The defaults are placeholders.
+    data_controller: str = Field(
+        default=PLACEHOLDER_CONTROLLER,
+        min_length=1,
+        max_length=300,
+        description="Who is responsible for the data, as people read it in the consent (name and address).",
+    )
+    retention_months: int = Field(
+        default=DEFAULT_RETENTION_MONTHS,
+        ge=1,
+        le=120,
+        description="Months without activity after which the consent says everything is deleted; "
+        "schedule `mitsprache purge --older-than` with the same period.",
     )
 
     @field_validator("staff")
@@ -213,6 +229,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'mitsprache.sqlite3'}"
+
+    @property
+    def privacy_facts(self) -> PrivacyFacts:
+        return PrivacyFacts(controller=self.data_controller.strip(), retention_months=self.retention_months)
 
     def key(self) -> bytes:
         if self.pseudonym_key is not None:

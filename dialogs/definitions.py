@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dialogs.scales import SCALE_KINDS
 from dialogs.vocabulary import FIELD_IDS as FIELD_IDS  # here too, where it always was
 
 # Package data, read through importlib.resources: the same from a checkout and from an installed wheel.
@@ -24,6 +25,7 @@ YES, NO = "ja", "nein"
 SCALE_VALUES = (1, 2, 3, 4, 5)
 DEFAULT_TEXT_LIMIT = 1000
 MAX_TEXT_LIMIT = 4000
+MAX_QUESTIONS = 14
 
 QuestionType = Literal["single", "multi", "scale", "yesno", "text"]
 AnswerValue = str | int | list[str]
@@ -34,8 +36,7 @@ _ONLY_FOR: dict[str, set[QuestionType]] = {
     "options": {"single", "multi"},
     "min": {"multi"},
     "max": {"multi"},
-    "low": {"scale"},
-    "high": {"scale"},
+    "words": {"scale"},
     "max_length": {"text"},
     "no_answer": {"single", "multi", "scale", "yesno"},
 }
@@ -54,6 +55,9 @@ class Option(_Strict):
     label: Annotated[str, Field(min_length=1, max_length=60)]
     # Multiple choice only: an option like "Nichts davon" that cannot be combined with others.
     exclusive: bool = False
+    # No longer offered (its meaning changed, e.g. new age bands), but answers given with it stay in the
+    # database: the label keeps them readable in exports and in /mydata. Never reuse a retired id.
+    retired: bool = False
 
 
 class ShowIf(_Strict):
@@ -70,10 +74,14 @@ class Question(_Strict):
     options: list[Option] | None = None
     min: int | None = None
     max: int | None = None
-    low: str | None = None
-    high: str | None = None
+    # Scale only: the words on the five buttons (dialogs/scales.py), e.g. "gut" for "Sehr schlecht"
+    # ... "Sehr gut".
+    words: str | None = None
     max_length: int | None = None
     show_if: ShowIf | None = None
+    # Shown once the person has answered (or skipped) the question: where to get help, after
+    # questions about discrimination or mental health.
+    help_after: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
 
     @model_validator(mode="after")
     def _check_type_specific(self) -> Question:
@@ -83,6 +91,8 @@ class Question(_Strict):
         if self.type in ("single", "multi"):
             if not self.options or len(self.options) < 2:
                 raise ValueError(f"type '{self.type}' needs at least 2 options")
+            if len([o for o in self.options if not o.retired]) < 2:
+                raise ValueError(f"type '{self.type}' needs at least 2 options that are not retired")
             if len(self.options) > 16:
                 raise ValueError("at most 16 options fit on a phone screen")
             ids = [o.id for o in self.options]
@@ -94,14 +104,14 @@ class Question(_Strict):
             if self.type == "single" and any(o.exclusive for o in self.options):
                 raise ValueError("'exclusive' options only make sense in multiple choice")
         if self.type == "multi":
-            assert self.options is not None
+            offered = len(self.offered_options)
             lo, hi = self.min_choices, self.max_choices
-            if not 1 <= lo <= hi <= len(self.options):
-                raise ValueError(
-                    f"multi needs 1 <= min ({lo}) <= max ({hi}) <= options ({len(self.options)})"
-                )
-        if self.type == "scale" and not (self.low and self.high):
-            raise ValueError("type 'scale' needs labels 'low' (for 1) and 'high' (for 5)")
+            if not 1 <= lo <= hi <= offered:
+                raise ValueError(f"multi needs 1 <= min ({lo}) <= max ({hi}) <= options ({offered})")
+        if self.type == "scale" and self.words not in SCALE_KINDS:
+            raise ValueError(
+                f"type 'scale' needs 'words', one of {', '.join(SCALE_KINDS)} (the five button labels)"
+            )
         if self.type == "text" and not 1 <= self.text_limit <= MAX_TEXT_LIMIT:
             raise ValueError(f"max_length must be between 1 and {MAX_TEXT_LIMIT}")
         return self
@@ -116,17 +126,22 @@ class Question(_Strict):
 
     @property
     def max_choices(self) -> int:
-        return len(self.options or []) if self.max is None else self.max
+        return len(self.offered_options) if self.max is None else self.max
+
+    @property
+    def offered_options(self) -> list[Option]:
+        """The options a person can choose now (not the retired ones)."""
+        return [o for o in self.options or [] if not o.retired]
 
     @property
     def text_limit(self) -> int:
         return DEFAULT_TEXT_LIMIT if self.max_length is None else self.max_length
 
     def answer_ids(self) -> list[str | int]:
-        """Every value a stored answer may take for this question (except free text)."""
+        """Every value a person may answer now (except free text); retired options are not among them."""
         values: list[str | int]
         if self.type in ("single", "multi"):
-            values = [o.id for o in self.options or []]
+            values = [o.id for o in self.offered_options]
         elif self.type == "yesno":
             values = [YES, NO]
         elif self.type == "scale":
@@ -141,8 +156,12 @@ class Question(_Strict):
         """Answers that stand alone in a multiple-choice selection ("Keine Angabe", "Nichts davon")."""
         return {o.id for o in self.options or [] if o.exclusive} | {NO_ANSWER}
 
+    def retired_ids(self) -> list[str]:
+        """Options no longer offered whose answers may still be stored."""
+        return [o.id for o in self.options or [] if o.retired]
+
     def option_label(self, option_id: str) -> str | None:
-        """The German label of a single/multi option id."""
+        """The German label of a single/multi option id (retired ones too: stored answers use them)."""
         for option in self.options or []:
             if option.id == option_id:
                 return option.label
@@ -151,11 +170,16 @@ class Question(_Strict):
 
 class Questionnaire(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z]+$")]
+    # The official name of the Handlungsfeld: exports and the working groups use it.
     title: Annotated[str, Field(min_length=1, max_length=200)]
+    # What respondents read where the full name is shown (/mydata), when the official name would
+    # mislead them (the field "Demokratieförderung, Sicherheit und Radikalisierungsprävention" asks about
+    # experiences and safety); default: the official name.
+    display_title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     short_title: Annotated[str, Field(min_length=1, max_length=24)]
     intro: Annotated[str, Field(min_length=1, max_length=1000)]
     outro: Annotated[str, Field(min_length=1, max_length=1000)]
-    questions: Annotated[list[Question], Field(min_length=1, max_length=12)]
+    questions: Annotated[list[Question], Field(min_length=1, max_length=MAX_QUESTIONS)]
 
     @model_validator(mode="after")
     def _check_references(self) -> Questionnaire:
@@ -167,6 +191,16 @@ class Questionnaire(_Strict):
                 _check_show_if(question, question.show_if, seen)
             seen[question.id] = question
         return self
+
+    @property
+    def shown_title(self) -> str:
+        """The German title respondents read (translated with the context `<id>.display_title` or
+        `<id>.title`, see `title_context`)."""
+        return self.display_title or self.title
+
+    @property
+    def title_context(self) -> str:
+        return f"{self.id}.display_title" if self.display_title else f"{self.id}.title"
 
     def question(self, question_id: str) -> Question | None:
         for question in self.questions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import views
+from dialogs import scales, views
 from dialogs.bidi import strip_marks
 from dialogs.definitions import (
     ABOUT_ID,
@@ -15,6 +15,7 @@ from dialogs.definitions import (
 )
 from dialogs.i18n import Translator
 from dialogs.messages import (
+    CONSENT_ACTIONS,
     AnswerCleared,
     AnswerSet,
     Command,
@@ -31,6 +32,7 @@ from dialogs.messages import (
     Text,
     Unsupported,
 )
+from dialogs.privacy import PrivacyFacts
 from dialogs.state import REVIEW, ConversationState, FieldProgress
 from dialogs.visibility import first_open_question, hidden_answers, is_shown, previous_question
 
@@ -38,13 +40,14 @@ from dialogs.visibility import first_open_question, hidden_answers, is_shown, pr
 class Engine:
     """Stateless: one instance serves everybody; every call gets the person's state and language."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, facts: PrivacyFacts | None = None) -> None:
         self.catalogue = catalogue
+        self.facts = facts or PrivacyFacts()
 
     def handle(self, state: ConversationState | None, inp: Input, t: Translator) -> Outcome:
         if state is None:
             return self._before_consent(inp, t)
-        turn = _Turn(self.catalogue, state.model_copy(deep=True), t)
+        turn = _Turn(self.catalogue, state.model_copy(deep=True), t, self.facts)
         turn.repair()
         turn.dispatch(inp)
         if turn.forget:
@@ -53,40 +56,50 @@ class Engine:
 
     def view(self, state: ConversationState, t: Translator) -> list[Reply]:
         """What the person should see now, without changing anything."""
-        turn = _Turn(self.catalogue, state.model_copy(deep=True), t)
+        turn = _Turn(self.catalogue, state.model_copy(deep=True), t, self.facts)
         turn.repair()
         turn.show_current()
         return turn.replies
 
     def _before_consent(self, inp: Input, t: Translator) -> Outcome:
         # Nothing about the person exists yet, and nothing may be stored until they agree: a field a
-        # start link asked for travels in the consent buttons' arg until then.
+        # start link asked for travels in the consent buttons' arg until then. Consent needs two taps:
+        # "yes", then the age. People under 16 need a parent's (or guardian's) agreement (GDPR art. 8,
+        # § 8 BDSG does not lower the age for this), so they are asked to fetch one first; until a
+        # consenting button is pressed nothing is stored.
         linked = self._linked_field(inp)
-        if isinstance(inp, Press) and inp.action == "agree":
+        facts = self.facts
+        if isinstance(inp, Press) and inp.action in CONSENT_ACTIONS:
             state = ConversationState(locale=t.locale, seq=1, after_about=linked)
-            turn = _Turn(self.catalogue, state, t)
+            turn = _Turn(self.catalogue, state, t, facts)
             turn.events.append(ConsentGiven(t.locale))
             turn.replies.append(Reply(t._("Danke! Sie können jetzt beginnen.")))
             turn.open_field(ABOUT_ID)
             return Outcome(turn.state, tuple(turn.replies), tuple(turn.events))
+        if isinstance(inp, Press) and inp.action == "agree":
+            return Outcome(None, (views.age_question(t, linked or ""),))
+        if isinstance(inp, Press) and inp.action == "minor":
+            return Outcome(None, (views.ask_parents(t, linked or ""),))
         if isinstance(inp, Press) and inp.action == "decline":
             return Outcome(None, (views.declined(t),))
         if (isinstance(inp, Press) and inp.action == "more") or (
             isinstance(inp, Command) and inp.name == "privacy"
         ):
-            return Outcome(None, (views.privacy_details(t), views.consent_request(t, linked or "")))
+            return Outcome(
+                None, (views.privacy_details(t, facts), views.consent_request(t, facts, linked or ""))
+            )
         if isinstance(inp, Command) and inp.name == "help":
-            return Outcome(None, (views.help_text(t), views.consent_request(t)))
+            return Outcome(None, (views.help_text(t), views.consent_request(t, facts)))
         if isinstance(inp, Command) and inp.name in ("mydata", "delete"):
-            return Outcome(None, (views.nothing_stored(t), views.consent_request(t)))
-        return Outcome(None, (views.welcome(t), views.consent_request(t, linked or "")))
+            return Outcome(None, (views.nothing_stored(t), views.consent_request(t, facts)))
+        return Outcome(None, (views.welcome(t), views.consent_request(t, facts, linked or "")))
 
     def _linked_field(self, inp: Input) -> str | None:
         """The field a start link asked for (in `Start`, or in a consent button drawn for one); None
         when there is none, or it is no field of the catalogue."""
         if isinstance(inp, Start):
             wanted = inp.field
-        elif isinstance(inp, Press) and inp.action in ("agree", "more"):
+        elif isinstance(inp, Press) and inp.action in ("agree", "adult", "minor", "parents", "more"):
             wanted = inp.arg
         else:
             return None
@@ -96,10 +109,13 @@ class Engine:
 class _Turn:
     """One step of one person's conversation; collects the replies and events it produces."""
 
-    def __init__(self, catalogue: Catalogue, state: ConversationState, t: Translator) -> None:
+    def __init__(
+        self, catalogue: Catalogue, state: ConversationState, t: Translator, facts: PrivacyFacts
+    ) -> None:
         self.catalogue = catalogue
         self.state = state
         self.t = t
+        self.facts = facts
         self.replies: list[Reply] = []
         self.events: list[Event] = []
         self.forget = False
@@ -203,7 +219,7 @@ class _Turn:
             self.show_current()
         elif name == "privacy":
             self.state.seq += 1
-            self.replies.append(views.privacy_details(t, consented=True))
+            self.replies.append(views.privacy_details(t, self.facts, consented=True))
         elif name == "mydata":
             self.replies.append(views.my_data(self.catalogue, self.state, t))
         elif name == "delete":
@@ -281,9 +297,9 @@ class _Turn:
             return
         if question is None:
             key = (
-                t._("Bitte nutzen Sie die Schaltflächen unten.")
+                t._("Bitte tippen Sie auf eine Antwort unten.")
                 if self.state.mode == "field"
-                else t._("Bitte wählen Sie ein Handlungsfeld aus.")
+                else t._("Bitte wählen Sie ein Thema aus.")
             )
             self.replies.append(Reply(key))
             self.show_current()
@@ -378,6 +394,7 @@ class _Turn:
         if question.id in fp.skipped:
             fp.skipped.remove(question.id)
         self.events.append(AnswerSet(q.id, question.id, value))
+        self.help_after(question)
         self.clear_hidden()
         self.advance()
 
@@ -389,8 +406,17 @@ class _Turn:
             self.events.append(AnswerCleared(q.id, question.id))
         if question.id not in fp.skipped:
             fp.skipped.append(question.id)
+        self.help_after(question)
         self.clear_hidden()
         self.advance()
+
+    def help_after(self, question: Question) -> None:
+        """Where to get help, after a question about discrimination or mental health; whatever the
+        answer, since an answer is no reason to withhold it."""
+        q = self.questionnaire
+        assert q is not None
+        if question.help_after:
+            self.replies.append(Reply(self.t.p_(f"{q.id}.{question.id}.help_after", question.help_after)))
 
     def clear_hidden(self) -> None:
         """Drop answers to follow-up questions that an earlier change has made irrelevant."""
@@ -466,7 +492,10 @@ class _Turn:
         self.events.append(FieldCompleted(q.id))
         self.state.mode, self.state.field = "menu", None
         self.state.seq += 1
-        self.replies.append(Reply(self.t.p_(f"{q.id}.outro", q.outro)))
+        outro = self.t.p_(f"{q.id}.outro", q.outro)
+        if q.id != ABOUT_ID:
+            outro = f"{outro}\n\n{views.results_note(self.t)}"
+        self.replies.append(Reply(outro))
         if q.id == ABOUT_ID:
             if self.state.after_about is not None:
                 self.open_field(self.state.after_about)  # where the person's start link pointed
@@ -527,21 +556,28 @@ def _parse_text(
             )
         return stripped, None
     if question.type == "scale":
+        assert question.words is not None
         try:
             number = int(strip_marks(stripped))
         except ValueError:
             number = None
         if number in SCALE_VALUES:
             return number, None
+        typed = _typable([stripped])
+        # A typed word counts too ("gut"), in the person's language or in German.
+        for candidates in (scales.words(question.words, t), scales.german_words(question.words)):
+            for point, word in zip(SCALE_VALUES, candidates, strict=True):
+                if typed and typed & _typable([word]):
+                    return point, None
         labels = _typable(views.answer_labels(ctx, question, NO_ANSWER, t))
-        if question.offers_no_answer and _typable([stripped]) & labels:
+        if question.offers_no_answer and typed & labels:
             return NO_ANSWER, None
-        return None, t._("Bitte wählen Sie eine Zahl von 1 bis 5.")
+        return None, t._("Bitte tippen Sie auf eine der Antworten unten.")
     typed = _typable([stripped])
-    for value in question.answer_ids():
-        assert isinstance(value, str)
-        if typed and typed & _typable(views.answer_labels(ctx, question, value, t)):
-            return value, None
+    for choice in question.answer_ids():
+        assert isinstance(choice, str)
+        if typed and typed & _typable(views.answer_labels(ctx, question, choice, t)):
+            return choice, None
     return None, t._("Bitte tippen Sie auf eine der Antworten unten.")
 
 

@@ -111,7 +111,7 @@ def invitation(event: EventView, t: Translator, with_buttons: bool = True) -> Re
     if event.online_url:
         lines.append(t._("Online: {url}", url=event.online_url))
     if event.interpreted:
-        lines.append(t._("Übersetzung in: {languages}", languages=language_names(event.interpreted, t)))
+        lines.append(t._("Dolmetschen in: {languages}", languages=language_names(event.interpreted, t)))
     access, _ = in_language(event.accessibility, t)
     if access:
         lines.append(t._("Barrierefreiheit: {notes}", notes=access))

@@ -28,6 +28,7 @@ def extract_questionnaire(
         return
     notes = {
         "title": ["Official name of the Handlungsfeld."],
+        "display_title": ["The field's name as respondents read it (in 'my data')."],
         "short_title": ["Menu button: at most 24 characters."],
         "intro": ["Shown when the person opens this field."],
         "outro": ["Shown when the person has sent this field."],
@@ -44,8 +45,11 @@ def extract_questionnaire(
         qid = _scalar(question.get("id"))
         ctx = f"{field}.{qid}"
         yield from _entry(question.get("text"), ctx, [f"Question ({_scalar(question.get('type'))})."])
-        yield from _entry(question.get("low"), ctx + ".low", ["Scale label for 1.", _BUTTON_NOTE])
-        yield from _entry(question.get("high"), ctx + ".high", ["Scale label for 5.", _BUTTON_NOTE])
+        yield from _entry(
+            question.get("help_after"),
+            ctx + ".help_after",
+            ["Shown after the question: where to get help. Keep names, phone numbers and web addresses."],
+        )
         options_node = question.get("options")
         if isinstance(options_node, yaml.SequenceNode):
             for option in options_node.value:

@@ -10,8 +10,11 @@ from dialogs.state import ConversationState
 
 # Button actions. Kept short: they travel inside Telegram's 64-byte callback data.
 Action = Literal[
-    "agree",
-    "more",  # arg of both: the field a start link asked for, or ""
+    "agree",  # "yes" to the consent text: the age question follows
+    "adult",  # 16 or older: consent given
+    "minor",  # younger than 16: ask a parent first
+    "parents",  # a parent (or guardian) agrees: consent given
+    "more",  # arg of agree, adult, minor, parents and more: the field a start link asked for, or ""
     "decline",  # consent
     "open",  # open a field (arg: field id)
     "pick",  # answer a single/scale/yesno question (arg: option id or scale value)
@@ -36,6 +39,10 @@ Action = Literal[
     "exp",  # confirm a staff export through the messenger's servers (arg: "<field>:<format>" or "no")
 ]
 OTHER_ACTIONS = frozenset({"rsvp", "sub", "form", "ev", "lang", "exp"})
+# Before consent: the steps that store nothing, and the two that give consent (a shell that must create
+# something for a person, like the web chat's code, does so only for these).
+BEFORE_CONSENT_ACTIONS = frozenset({"agree", "minor", "more", "decline"})
+CONSENT_ACTIONS = frozenset({"adult", "parents"})
 QUESTIONNAIRE_ACTIONS = frozenset(get_args(Action)) - OTHER_ACTIONS
 
 _ACTIONS = frozenset(get_args(Action))

@@ -75,7 +75,7 @@ def handle(
                 ),
             )
         )
-    return SubscriptionOutcome((Reply(t._("Diese Schaltfläche ist nicht mehr aktuell.")),))
+    return SubscriptionOutcome((Reply(t._("Dieser Knopf ist nicht mehr aktuell.")),))
 
 
 def not_subscribed(t: Translator) -> Reply:

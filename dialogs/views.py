@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dialogs import scales
 from dialogs.definitions import (
     ABOUT_ID,
     NO,
     NO_ANSWER,
+    SCALE_VALUES,
     YES,
     AnswerValue,
     Catalogue,
@@ -14,6 +16,7 @@ from dialogs.definitions import (
 )
 from dialogs.i18n import Translator
 from dialogs.messages import Button, Reply
+from dialogs.privacy import PrivacyFacts
 from dialogs.state import ConversationState, FieldProgress
 from dialogs.visibility import previous_question, progress, shown_map
 
@@ -29,16 +32,33 @@ def welcome(t: Translator) -> Reply:
     )
 
 
-def consent_request(t: Translator, field: str = "") -> Reply:
-    """`field`: the field a start link asked for; the buttons carry it, since nothing is stored yet."""
+def _retention(t: Translator, facts: PrivacyFacts) -> str:
+    return t.n_(
+        "Nach {n} Monat ohne Antwort von Ihnen löschen wir alles.",
+        "Nach {n} Monaten ohne Antwort von Ihnen löschen wir alles.",
+        facts.retention_months,
+    )
+
+
+def consent_request(t: Translator, facts: PrivacyFacts | None = None, field: str = "") -> Reply:
+    """Short: what is stored, what the answers can and cannot do, who is responsible, how long. The
+    details are on the "Mehr erfahren" page. `field`: the field a start link asked for; the buttons
+    carry it, since nothing is stored yet."""
+    facts = facts or PrivacyFacts()
+    main = t._(
+        "Bevor es losgeht:\n"
+        "• Wir speichern Ihre Antworten und Ihre Sprache. Ihren Namen speichern wir nicht.\n"
+        "• Ihre Antworten haben keine Folgen für Ihr Asylverfahren, Ihren Aufenthalt "
+        "oder Ihr Geld vom Amt.\n"
+        "• Das BAMF, die Ausländerbehörde (LEA), das Jobcenter und die Polizei bekommen "
+        "Ihre Antworten nie.\n"
+        "• Verantwortlich für Ihre Daten: {controller}",
+        controller=facts.controller,
+    )
+    rights = t._("Mit /mydata sehen Sie Ihre Daten. Mit /delete löschen Sie alles, jederzeit.")
+    question = t._("Sind Sie einverstanden?")
     return Reply(
-        t._(
-            "Bevor es losgeht: Wir speichern Ihre Antworten, Ihre Sprache und wo Sie im Fragebogen "
-            "sind. Wir speichern sie unter einem Pseudonym, nie mit Ihrem Namen. Wozu: Die "
-            "Arbeitsgruppen des Berliner Senats lesen die Antworten, aber nur anonym.\n\n"
-            "Mit /mydata sehen Sie Ihre Daten, mit /delete löschen Sie jederzeit alles.\n\n"
-            "Sind Sie einverstanden?"
-        ),
+        f"{main}\n• {_retention(t, facts)}\n\n{rights}\n\n{question}",
         (
             (Button(t._("Ja, einverstanden"), "agree", field),),
             (Button(t._("Mehr erfahren"), "more", field),),
@@ -48,30 +68,63 @@ def consent_request(t: Translator, field: str = "") -> Reply:
     )
 
 
-def privacy_details(t: Translator, consented: bool = False) -> Reply:
-    # Withdrawing consent deletes everything, so it leads to the same confirmation as /delete.
-    buttons = ((Button(t._("Zustimmung widerrufen"), "withdraw"),),) if consented else ()
+def age_question(t: Translator, field: str = "") -> Reply:
+    """After "yes": people under 16 need a parent's agreement before anything is stored."""
+    return Reply(
+        t._("Wie alt sind Sie?"),
+        (
+            (Button(t._("16 Jahre oder älter"), "adult", field),),
+            (Button(t._("Jünger als 16 Jahre"), "minor", field),),
+        ),
+    )
+
+
+def ask_parents(t: Translator, field: str = "") -> Reply:
     return Reply(
         t._(
-            "Datenschutz bei Mitsprache\n\n"
-            "Was wir speichern: Ihre Antworten, Ihre Sprache und wo Sie im Fragebogen sind. "
-            "Statt Ihrer Nutzerkennung speichern wir ein Pseudonym. "
-            "Ihren Namen und Ihre Telefonnummer speichern wir nicht.\n\n"
-            "Wozu: Die Arbeitsgruppen des Berliner Senats zu den neun Handlungsfeldern lesen die Antworten. "
-            "Sie bekommen sie anonym: ohne Pseudonym, und seltene Kombinationen werden ausgeblendet. "
-            "Telefonnummern und Adressen in Ihren Texten werden vorher entfernt.\n\n"
-            "Ihre Rechte: Sie können Ihre Daten jederzeit ansehen und alles löschen."
+            "Sie sind jünger als 16 Jahre. Dann müssen Ihre Eltern zustimmen. "
+            "Oder die Person, die für Sie sorgt, zum Beispiel Ihr Vormund.\n\n"
+            "Bitte zeigen Sie diese Nachricht Ihren Eltern. "
+            "Bis dahin speichern wir nichts über Sie.\n\n"
+            "Sind Ihre Eltern einverstanden?"
         ),
-        buttons,
-        topic="privacy",
+        (
+            (Button(t._("Ja, meine Eltern sind einverstanden"), "parents", field),),
+            (Button(t._("Mehr erfahren"), "more", field),),
+            (Button(t._("Nein"), "decline"),),
+        ),
     )
+
+
+def privacy_details(t: Translator, facts: PrivacyFacts | None = None, consented: bool = False) -> Reply:
+    facts = facts or PrivacyFacts()
+    # Withdrawing consent deletes everything, so it leads to the same confirmation as /delete.
+    buttons = ((Button(t._("Zustimmung widerrufen"), "withdraw"),),) if consented else ()
+    details = t._(
+        "Datenschutz bei Mitsprache\n\n"
+        "Was wir speichern: Ihre Antworten, Ihre Sprache und bis wohin Sie gekommen sind. "
+        "Ihren Namen und Ihre Telefonnummer speichern wir nicht. "
+        "Statt Ihres Namens speichern wir eine Nummer. Nur der Chat kennt diese Nummer.\n\n"
+        "Wer die Antworten liest: die Arbeitsgruppen des Berliner Senats für die neun Themen. "
+        "Sie bekommen die Antworten ohne Namen und ohne Nummer. Seltene Angaben verstecken wir, "
+        "damit niemand Sie erkennt. Telefonnummern und Adressen in Ihren Texten löschen wir vorher.\n\n"
+        "Was die Antworten nicht tun: Sie haben keine Folgen für Ihr Asylverfahren, Ihren Aufenthalt "
+        "oder Ihr Geld vom Amt. Das BAMF, die Ausländerbehörde (LEA), das Jobcenter und die Polizei "
+        "bekommen Ihre Antworten nie.\n\n"
+        "Verantwortlich für Ihre Daten: {controller}",
+        controller=facts.controller,
+    )
+    rights = t._(
+        "Ihre Rechte: Sie können Ihre Daten jederzeit ansehen (/mydata) und alles löschen (/delete)."
+    )
+    return Reply(f"{details}\n{_retention(t, facts)}\n\n{rights}", buttons, topic="privacy")
 
 
 def declined(t: Translator) -> Reply:
     return Reply(
         t._(
             "In Ordnung. Wir speichern nichts über Sie. "
-            "Wenn Sie es sich anders überlegen, schreiben Sie einfach /start."
+            "Sie möchten doch mitmachen? Dann schreiben Sie /start."
         )
     )
 
@@ -79,9 +132,9 @@ def declined(t: Translator) -> Reply:
 def help_text(t: Translator) -> Reply:
     return Reply(
         t._(
-            "So funktioniert Mitsprache: Wählen Sie ein Handlungsfeld und beantworten Sie die Fragen "
-            "mit den Schaltflächen. Sie können jederzeit eine Pause machen und später weitermachen.\n\n"
-            "/fields – Übersicht der Handlungsfelder\n"
+            "So geht Mitsprache: Wählen Sie ein Thema. Dann tippen Sie auf Ihre Antworten. "
+            "Sie können jederzeit eine Pause machen und später weitermachen.\n\n"
+            "/fields – alle Themen\n"
             "/pause – Pause machen\n"
             "/language – Sprache wählen\n"
             "/events – Veranstaltungen, /subscribe – Einladungen bekommen\n"
@@ -90,6 +143,14 @@ def help_text(t: Translator) -> Reply:
             "/delete – alle Ihre Daten löschen\n"
             "/help – diese Hilfe"
         )
+    )
+
+
+def results_note(t: Translator) -> str:
+    """Under every field's outro: how people hear what became of their answers."""
+    return t._(
+        "Über die Ergebnisse sprechen wir bei Veranstaltungen. "
+        "Mit /subscribe bekommen Sie Einladungen und Neuigkeiten hier im Chat."
     )
 
 
@@ -132,14 +193,14 @@ def forgotten(t: Translator) -> Reply:
 
 def my_data(catalogue: Catalogue, state: ConversationState, t: Translator) -> Reply:
     lines = [
-        t._("Das ist über Sie gespeichert (unter einem Pseudonym, ohne Namen):"),
+        t._("Das haben wir über Sie gespeichert. Ihr Name ist nicht dabei."),
         t._("Sprache: {language}", language=t.language_name),
     ]
     for q in catalogue.all():
         fp = state.fields.get(q.id)
         if fp is None or not fp.answers:
             continue
-        lines += ["", t.p_(f"{q.id}.title", q.title)]
+        lines += ["", t.p_(q.title_context, q.shown_title)]
         for question in q.questions:
             if question.id in fp.answers:
                 ctx = f"{q.id}.{question.id}"
@@ -152,14 +213,14 @@ def my_data(catalogue: Catalogue, state: ConversationState, t: Translator) -> Re
 
 
 def stale(t: Translator) -> Reply:
-    return Reply(t._("Diese Schaltfläche ist nicht mehr aktuell. Hier ist der aktuelle Stand:"))
+    return Reply(t._("Dieser Knopf ist nicht mehr aktuell. Hier ist der aktuelle Stand:"))
 
 
 def unsupported(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Das kann ich leider nicht lesen. Bitte antworten Sie mit den Schaltflächen "
-            "oder mit einer Textnachricht."
+            "Das kann ich leider nicht lesen. Bitte tippen Sie auf eine Antwort "
+            "oder schreiben Sie eine Nachricht."
         )
     )
 
@@ -189,7 +250,7 @@ def menu(catalogue: Catalogue, state: ConversationState, t: Translator) -> Reply
     done = sum(1 for q in catalogue.fields if state.status(q.id) == "done")
     return Reply(
         t._(
-            "Die neun Handlungsfelder. Wählen Sie eines aus.\n"
+            "Es gibt neun Themen. Wählen Sie ein Thema aus.\n"
             "✅ = fertig, ▶️ = begonnen.\n"
             "Fertig: {done} von {total}",
             done=done,
@@ -209,9 +270,9 @@ def field_finished(catalogue: Catalogue, state: ConversationState, field_id: str
         assert nxt is not None
         title = t.p_(f"{nxt.id}.short_title", nxt.short_title)
         rows.append((Button(t._("Weiter mit: {title}", title=title), "open", nxt.id),))
-        text = t._("Möchten Sie mit dem nächsten Handlungsfeld weitermachen?")
+        text = t._("Möchten Sie mit dem nächsten Thema weitermachen?")
     else:
-        text = t._("Sie haben alle neun Handlungsfelder beantwortet. Vielen Dank!")
+        text = t._("Sie haben alle neun Themen beantwortet. Vielen Dank!")
     rows.append((Button(t._("Zur Übersicht"), "menu"),))
     return Reply(text, tuple(rows))
 
@@ -232,7 +293,8 @@ def describe_answer(ctx: str, question: Question, value: AnswerValue, t: Transla
     if isinstance(value, list):
         return t.join(answer_labels(ctx, question, v, t)[0] for v in value)
     if isinstance(value, int):
-        return t._("{value} von 5", value=value)
+        assert question.words is not None
+        return scales.label(question.words, value, t)
     if question.type == "text":  # the person's own words: isolated like any text from outside
         return t.isolate(value if len(value) <= _REVIEW_PREVIEW else value[:_REVIEW_PREVIEW] + "…")
     return answer_labels(ctx, question, value, t)[0]
@@ -256,15 +318,10 @@ def question(
     rows: list[tuple[Button, ...]] = []
     previous = fp.answers.get(question.id)
     if question.type == "scale":
-        assert question.low and question.high
-        lines.append(
-            t._(
-                "1 = {low}, 5 = {high}",
-                low=t.p_(f"{ctx}.low", question.low),
-                high=t.p_(f"{ctx}.high", question.high),
-            )
-        )
-        rows.append(tuple(Button(_mark(str(v), previous == v), "pick", str(v)) for v in range(1, 6)))
+        # One button a row, each with its number, word and maybe a face: no "1 = ..., 5 = ..." to read.
+        assert question.words is not None
+        for v in SCALE_VALUES:
+            rows.append((Button(_mark(scales.label(question.words, v, t), previous == v), "pick", str(v)),))
     elif question.type == "multi":
         lines.append(
             t.n_(

@@ -246,9 +246,12 @@ def _label(question: Question, value: Any) -> str:
 
 
 def option_rows(question: Question) -> Iterable[tuple[str, str]]:
-    """(id, German label) of every possible answer, in the order of the questionnaire."""
+    """(id, German label) of every possible answer, in the order of the questionnaire; then the retired
+    options (no longer offered, but answers given with them are still stored)."""
     for value in question.answer_ids():
         yield str(value), _label(question, value)
+    for retired in question.retired_ids():
+        yield retired, f"{_label(question, retired)} (nicht mehr angeboten)"
 
 
 def shown_count(count: int, k: int) -> str:

@@ -118,7 +118,7 @@ def _conversations(rt: Runtime) -> Conversations:
     from bot.usecases.turns import Conversations
     from dialogs.engine import Engine
 
-    return Conversations(Engine(rt.catalogue), rt.sessions, rt.key, rt.translators)
+    return Conversations(Engine(rt.catalogue, rt.settings.privacy_facts), rt.sessions, rt.key, rt.translators)
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -73,7 +73,9 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
 
     logs.configure(settings.log_level)
     async with database(settings) as rt:
-        conversations = Conversations(Engine(rt.catalogue), rt.sessions, rt.key, rt.translators)
+        conversations = Conversations(
+            Engine(rt.catalogue, rt.settings.privacy_facts), rt.sessions, rt.key, rt.translators
+        )
         worker = DeliveryWorker(
             rt.sessions, composer(rt.sessions, rt.translators), rate=settings.broadcast_rate
         )

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def command_menu(t: Translator) -> list[BotCommand]:
     return [
         BotCommand(command="start", description=t._("Beginnen oder weitermachen")),
-        BotCommand(command="fields", description=t._("Übersicht der Handlungsfelder")),
+        BotCommand(command="fields", description=t._("Alle Themen")),
         BotCommand(command="pause", description=t._("Pause machen")),
         BotCommand(command="language", description=t._("Sprache wählen")),
         BotCommand(command="events", description=t._("Veranstaltungen")),

@@ -76,6 +76,6 @@ def make_router(conversations: Conversations, locales: Collection[str], menus: C
     async def foreign_button(query: CallbackQuery, person: str, suggested_locale: str) -> None:
         # Forged, stale or from an older version of the bot: nothing to do but say so.
         t = translator(await conversations.locale_of(person) or suggested_locale)
-        await render.acknowledge(query, t._("Diese Schaltfläche ist nicht mehr aktuell."))
+        await render.acknowledge(query, t._("Dieser Knopf ist nicht mehr aktuell."))
 
     return router

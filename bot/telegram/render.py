@@ -58,8 +58,9 @@ def chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
 def channel_notices(t: Translator) -> dict[str, str]:
     """Telegram's own words, added to the core's consent and privacy texts, which name no channel."""
     return {
-        "consent": t._("Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt."),
-        "privacy": t._("Wichtig: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt."),
+        # Chats with a bot are not end-to-end encrypted: Telegram's servers can read them.
+        "consent": t._("Achtung: Telegram schützt diese Nachrichten nicht ganz. Telegram kann sie lesen."),
+        "privacy": t._("Wichtig: Telegram schützt diese Nachrichten nicht ganz. Telegram kann sie lesen."),
     }
 
 

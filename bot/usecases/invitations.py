@@ -91,7 +91,7 @@ class Invitations:
         """An answer to an invitation ("<event id>:yes|maybe|no"). Repeating it changes nothing."""
         event_id, answer = parse_rsvp(arg)
         if event_id is None or answer is None:
-            return [Reply(t._("Diese Schaltfläche ist nicht mehr aktuell."))]
+            return [Reply(t._("Dieser Knopf ist nicht mehr aktuell."))]
         # Read before the RSVP's own transaction: events.answer must be its first statement (it takes
         # the event's write lock before counting seats).
         async with self.sessions() as session:

@@ -36,6 +36,8 @@ from dialogs import start_link, views
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
 from dialogs.messages import (
+    BEFORE_CONSENT_ACTIONS,
+    CONSENT_ACTIONS,
     QUESTIONNAIRE_ACTIONS,
     Attachment,
     Command,
@@ -247,7 +249,7 @@ class WebChat:
         else:
             after, field = request.query.get("after", ""), request.query.get("field", "")[:64]
             linked = link.field if link is not None else None
-            inp: Input = Press(0, after, field) if after in ("more", "decline") else Start(linked)
+            inp: Input = Press(0, after, field) if after in BEFORE_CONSENT_ACTIONS else Start(linked)
             outcome = self.conversations.engine.handle(None, inp, self.translators(locale))
             response = self._chat(outcome.replies, 0, locale, None, consented=False)
         if request.cookies.get(identity.COOKIE):
@@ -338,7 +340,9 @@ class WebChat:
             return self._back(request)
         locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
         if code is None:
-            if action != "agree":  # before consent nothing is stored: show the answer, nothing else
+            if (
+                action not in CONSENT_ACTIONS
+            ):  # before consent nothing is stored: show the answer, nothing else
                 field = f"&field={arg}" if arg in self.field_ids else ""
                 raise web.HTTPSeeOther(f"/?lang={locale}&after={action}{field}")
             code = identity.new_code()

@@ -39,12 +39,13 @@ async def test_a_whole_questionnaire_lands_in_the_database(env: dict[str, str], 
     chat, screen = await Chat.start(env)
     assert "Sind Sie einverstanden?" in screen
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     assert "Über Sie – Frage 1 von 5" in screen
     screen = await chat.send(number_of(screen, "Pankow"))
     for _ in range(4):
-        screen = await chat.send(number_of(screen, "Überspringen"))
+        screen = await chat.send(number_of(screen, "Keine Angabe"))
     screen = await chat.send(number_of(screen, "Absenden"))
-    assert "Die neun Handlungsfelder" in screen
+    assert "Es gibt neun Themen" in screen
     screen = await chat.send(number_of(screen, "Gesundheit und Pflege"))
     assert "Gesundheit und Pflege – Frage 1 von" in screen
     screen, answered = await answer_field(chat, screen)
@@ -99,8 +100,9 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
 async def test_killed_in_the_middle_resumes_exactly_there(env: dict[str, str]) -> None:
     chat, screen = await Chat.start(env, person="mira")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     for _ in range(5):
-        screen = await chat.send(number_of(screen, "Überspringen"))
+        screen = await chat.send(number_of(screen, "Keine Angabe"))
     screen = await chat.send(number_of(screen, "Absenden"))
     screen = await chat.send(number_of(screen, "Arbeit und Ausbildung"))
     screen = await chat.send("1")
@@ -118,7 +120,8 @@ async def test_killed_in_the_middle_resumes_exactly_there(env: dict[str, str]) -
 
 async def test_another_person_starts_fresh(env: dict[str, str]) -> None:
     chat, screen = await Chat.start(env, person="one")
-    await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    await chat.send(number_of(screen, "16 Jahre oder älter"))
     await chat.close_input()
     other, screen = await Chat.start(env, person="two")
     assert "Sind Sie einverstanden?" in screen
@@ -128,6 +131,7 @@ async def test_another_person_starts_fresh(env: dict[str, str]) -> None:
 async def test_ctrl_c_ends_cleanly_with_state_saved(env: dict[str, str]) -> None:
     chat, screen = await Chat.start(env, person="sig")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     chat.proc.send_signal(signal.SIGINT)
     code = await asyncio.wait_for(chat.proc.wait(), 30)
     assert chat.proc.stdout is not None

@@ -68,7 +68,8 @@ def test_the_installed_wheel_answers_in_arabic(tmp_path: Path) -> None:
         assert Path(module).is_relative_to(bin_.parent), where
 
     _run(bin_ / "mitsprache", "db", "upgrade", cwd=home, env=env)  # the migrations are in the wheel too
-    shown = _run(bin_ / "mitsprache", "chat", "--lang", "ar", cwd=home, env=env, stdin="1\n")
+    # "Ja, einverstanden", then "16 Jahre oder älter": both the first button.
+    shown = _run(bin_ / "mitsprache", "chat", "--lang", "ar", cwd=home, env=env, stdin="1\n1\n")
     t = translator("ar")  # the checkout's catalogs say what the installed copy has to show
     # The terminal prints no direction marks (bot/terminal.py).
     assert strip_marks(t._("Ja, einverstanden")) in shown and "Ja, einverstanden" not in shown

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po, write_po
 from bot import catalogs
 from bot.locales import translator
 from dialogs.bidi import FSI, PDI
+from dialogs.definitions import load_catalogue
 from dialogs.i18n import Translator
 
 REQUIRED = {"de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti", "vi", "ro"}
@@ -133,3 +134,46 @@ def test_dates_are_written_the_languages_way_in_berlin_time() -> None:
     assert arabic.startswith(FSI) and arabic.endswith(PDI) and "نوفمبر" in arabic
     with pytest.raises(ValueError, match="naive"):
         Translator("de").datetime(datetime(2017, 11, 9, 18, 0))
+
+
+HELP_FACTS = {
+    ("gesundheit", "seele_hilfe_wissen"): (
+        "Berliner Krisendienst", "www.berliner-krisendienst.de", "0800 111 0 111", "112",
+    ),
+    ("demokratie", "schlecht_behandelt"): (
+        "ADNB des TBB", "LADG-Ombudsstelle Berlin", "www.berlin.de/sen/lads/recht/ladg/ombudsstelle", "110",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_help_after_a_question_keeps_names_numbers_and_addresses(locale: str) -> None:
+    """A person who needs help must be able to find the service: its name, number and web address stay
+    as they are in every language."""
+    t, catalogue = translator(locale), load_catalogue()
+    for (field, question_id), facts in HELP_FACTS.items():
+        questionnaire = catalogue.get(field)
+        question = questionnaire.question(question_id) if questionnaire else None
+        assert question is not None and question.help_after
+        text = t.p_(f"{field}.{question_id}.help_after", question.help_after)
+        assert text != question.help_after  # translated
+        for fact in facts:
+            assert fact in text, (locale, field, fact)
+
+
+QUOTES = {"en": "“”", "ar": "«»", "fa": "«»", "ps": "«»", "ku": "“”", "ro": "„”", "ru": "«»", "uk": "«»",
+          "ti": "«»", "tr": "“”", "vi": "“”"}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_translations_use_their_own_quotation_marks(locale: str) -> None:
+    with catalogs.po_path(locale).open("rb") as handle:
+        catalog = read_po(handle)
+    opening, closing = QUOTES[locale]
+    # German quotes are „…“: a language that opens otherwise has no „, and Romanian closes with ”.
+    german = "„" if opening != "„" else "“"
+    for message in catalog:
+        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        for text in (str(s) for s in strings if s):
+            assert german not in text, f"{locale}: German quotation marks in {text[:60]!r}"
+            assert text.count(opening) == text.count(closing) or opening == closing, (locale, text[:60])

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gettext
 import json
+from pathlib import Path
 
 import pytest
 
-from dialogs.definitions import FIELD_IDS, NO_ANSWER, Catalogue
+from dialogs import scales
+from dialogs.definitions import FIELD_IDS, NO_ANSWER, Catalogue, load_catalogue
 from dialogs.engine import Engine
 from dialogs.i18n import Translator
 from dialogs.messages import (
@@ -29,7 +31,9 @@ from dialogs.messages import (
     Text,
     Unsupported,
 )
+from dialogs.privacy import PrivacyFacts
 from dialogs.state import REVIEW, ConversationState, FieldProgress
+from tests.support.sample_questionnaires import write_sample_catalogue
 
 FIELD = "ankommen"
 STALE = "nicht mehr aktuell"
@@ -94,7 +98,8 @@ def new_state(outcome: Outcome) -> ConversationState:
 
 
 def consent(engine: Engine, t: Translator) -> ConversationState:
-    return new_state(engine.handle(None, Press(0, "agree"), t))
+    """Agreed and said to be 16 or older (the "yes" before it stores nothing)."""
+    return new_state(engine.handle(None, Press(0, "adult"), t))
 
 
 def open_field(engine: Engine, t: Translator, field_id: str = FIELD) -> tuple[ConversationState, Outcome]:
@@ -165,10 +170,44 @@ def test_more_shows_privacy_details_and_stores_nothing(engine: Engine, t: Transl
     outcome = engine.handle(None, Press(0, "more"), t)
     assert outcome.state is None
     assert outcome.events == ()
-    assert "Datenschutz bei Mitsprache" in texts(outcome)[0]
-    assert "Pseudonym" in texts(outcome)[0]
+    details = texts(outcome)[0]
+    assert "Datenschutz bei Mitsprache" in details
+    assert "Statt Ihres Namens speichern wir eine Nummer" in details
+    assert "keine Folgen für Ihr Asylverfahren" in details
+    assert "Verantwortlich für Ihre Daten: [verantwortliche Stelle" in details  # the placeholder
     # The person can still agree after reading.
     assert "agree" in actions(outcome)
+
+
+def test_consent_states_what_is_true_of_the_product(engine: Engine, t: Translator) -> None:
+    consent_text = engine.handle(None, Start(), t).replies[-1].text
+    for fact in (
+        "Ihren Namen speichern wir nicht",
+        "keine Folgen für Ihr Asylverfahren, Ihren Aufenthalt oder Ihr Geld vom Amt",
+        "Das BAMF, die Ausländerbehörde (LEA), das Jobcenter und die Polizei bekommen Ihre Antworten nie",
+        "Verantwortlich für Ihre Daten:",
+        "Nach 12 Monaten ohne Antwort von Ihnen löschen wir alles.",
+        "/delete",
+    ):
+        assert fact in consent_text
+    assert consent_text.endswith("Sind Sie einverstanden?")
+    assert len(consent_text) < 700  # short: the details are behind "Mehr erfahren"
+
+
+def test_consent_names_the_configured_controller_and_retention(
+    sample_catalogue: Catalogue, t: Translator
+) -> None:
+    facts = PrivacyFacts(controller="Die Beauftragte für Integration, Potsdamer Str. 65, 10785 Berlin",
+                         retention_months=1)  # fmt: skip
+    engine = Engine(sample_catalogue, facts)
+    for outcome in (engine.handle(None, Start(), t), engine.handle(None, Press(0, "more"), t)):
+        assert "Verantwortlich für Ihre Daten: Die Beauftragte für Integration, Potsdamer Str. 65" in alltext(
+            outcome
+        )
+        assert "Nach 1 Monat ohne Antwort von Ihnen löschen wir alles." in alltext(outcome)
+        assert "[verantwortliche Stelle" not in alltext(outcome)
+    state = consent(engine, t)
+    assert "Potsdamer Str. 65" in alltext(send(engine, state, t, Command("privacy")))
 
 
 def test_decline_stores_nothing(engine: Engine, t: Translator) -> None:
@@ -185,8 +224,38 @@ def test_text_before_consent_asks_for_consent_again(engine: Engine, t: Translato
     assert "agree" in actions(outcome)
 
 
-def test_agree_gives_consent_and_starts_about_block(engine: Engine, t: Translator) -> None:
-    outcome = engine.handle(None, Press(0, "agree"), t)
+def test_agree_asks_the_age_and_stores_nothing(engine: Engine, t: Translator) -> None:
+    outcome = engine.handle(None, Press(0, "agree", "gesundheit"), t)
+    assert outcome.state is None and outcome.events == ()
+    assert texts(outcome) == ["Wie alt sind Sie?"]
+    assert buttons(outcome) == [
+        ("16 Jahre oder älter", "adult", "gesundheit"),
+        ("Jünger als 16 Jahre", "minor", "gesundheit"),
+    ]
+
+
+def test_under_16_is_asked_to_fetch_a_parent_and_nothing_is_stored(engine: Engine, t: Translator) -> None:
+    outcome = engine.handle(None, Press(0, "minor", "gesundheit"), t)
+    assert outcome.state is None and outcome.events == ()
+    assert "Sie sind jünger als 16 Jahre. Dann müssen Ihre Eltern zustimmen." in alltext(outcome)
+    assert "Bis dahin speichern wir nichts über Sie." in alltext(outcome)
+    assert [(action, arg) for _, action, arg in buttons(outcome)] == [
+        ("parents", "gesundheit"), ("more", "gesundheit"), ("decline", ""),
+    ]  # fmt: skip
+    # Text, commands and "Nein" still store nothing.
+    for inp in (Text("15"), Command("mydata"), Press(0, "decline")):
+        assert engine.handle(None, inp, t).state is None
+
+
+def test_a_parents_agreement_gives_consent(engine: Engine, t: Translator) -> None:
+    outcome = engine.handle(None, Press(0, "parents", "gesundheit"), t)
+    assert outcome.events == (ConsentGiven("de"),)
+    state = new_state(outcome)
+    assert (state.field, state.after_about) == ("about", "gesundheit")
+
+
+def test_adult_gives_consent_and_starts_about_block(engine: Engine, t: Translator) -> None:
+    outcome = engine.handle(None, Press(0, "adult"), t)
     assert outcome.events == (ConsentGiven("de"),)
     state = new_state(outcome)
     assert state.locale == "de"
@@ -201,19 +270,21 @@ def test_agree_gives_consent_and_starts_about_block(engine: Engine, t: Translato
 # -- the about block ----------------------------------------------------------------------
 
 
-def test_about_every_question_is_skippable_and_sending_shows_the_menu(engine: Engine, t: Translator) -> None:
-    outcome = engine.handle(None, Press(0, "agree"), t)
+def test_about_every_question_has_one_way_to_decline_and_sending_shows_the_menu(
+    engine: Engine, t: Translator
+) -> None:
+    outcome = engine.handle(None, Press(0, "adult"), t)
     state = new_state(outcome)
     for number in range(1, 6):
         reply = last(outcome)
         assert f"Frage {number} von 5" in reply.text
-        assert ("Überspringen", "skip", "") in reply_buttons(reply)
+        assert "skip" not in [action for _, action, _ in reply_buttons(reply)]
         assert "Keine Angabe" in [label for label, _, _ in reply_buttons(reply)]
-        outcome = press(engine, state, t, "skip")
-        assert outcome.events == ()
+        outcome = press(engine, state, t, "pick", NO_ANSWER)
+        assert len(outcome.events) == 1
         state = new_state(outcome)
     assert REVIEW_TITLE in last(outcome).text
-    assert last(outcome).text.count("(übersprungen)") == 5
+    assert last(outcome).text.count("→ Keine Angabe") == 5
     outcome = press(engine, state, t, "send")
     assert outcome.events == (FieldCompleted("about"),)
     assert "Diese Angaben helfen" in alltext(outcome)  # the about outro
@@ -251,7 +322,7 @@ def test_menu_shows_the_status_of_each_field(engine: Engine, t: Translator) -> N
 def test_text_in_the_menu_asks_to_choose_a_field(engine: Engine, t: Translator) -> None:
     state = new_state(send(engine, consent(engine, t), t, Command("fields")))
     outcome = send(engine, state, t, Text("Hallo"))
-    assert "Bitte wählen Sie ein Handlungsfeld aus." in texts(outcome)
+    assert "Bitte wählen Sie ein Thema aus." in texts(outcome)
     assert outcome.events == ()
     assert "Fertig: 0 von 9" in last(outcome).text
 
@@ -380,6 +451,65 @@ def test_multi_typed_label_toggles_the_option(engine: Engine, t: Translator) -> 
     assert new_state(outcome).fields[FIELD].selection == ["wartezeit"]
 
 
+EXCLUSIVE_FIELD = """\
+id: ankommen
+title: Ankommen und Bleiben
+short_title: Ankommen
+intro: Einleitung
+outro: Danke
+questions:
+  - id: orte
+    type: multi
+    text: Wo fühlen Sie sich unsicher?
+    options:
+      - {id: strasse, label: Auf der Straße}
+      - {id: bahn, label: In der Bahn}
+      - {id: nirgends, label: Nirgends, exclusive: true}
+  - id: sonstiges
+    type: text
+    text: Noch etwas?
+    optional: true
+"""
+
+
+@pytest.fixture
+def exclusive_engine(tmp_path: Path) -> Engine:
+    directory = write_sample_catalogue(tmp_path / "q")
+    (directory / "ankommen.yaml").write_text(EXCLUSIVE_FIELD, encoding="utf-8")
+    return Engine(load_catalogue(directory))
+
+
+def test_an_exclusive_option_clears_the_others_and_is_cleared_by_them(
+    exclusive_engine: Engine, t: Translator
+) -> None:
+    state, _ = at(exclusive_engine, t, ("tog", "strasse"), ("tog", "bahn"))
+    assert state.fields[FIELD].selection == ["strasse", "bahn"]
+    outcome = press(exclusive_engine, state, t, "tog", "nirgends")
+    state = new_state(outcome)
+    assert state.fields[FIELD].selection == ["nirgends"]
+    boxes = multi_boxes(outcome)
+    assert boxes["nirgends"] == "☑ Nirgends" and boxes["strasse"] == "☐ Auf der Straße"
+    outcome = press(exclusive_engine, state, t, "tog", "bahn")
+    state = new_state(outcome)
+    assert state.fields[FIELD].selection == ["bahn"]
+    assert multi_boxes(outcome)["nirgends"] == "☐ Nirgends"
+    # And "Nirgends" alone is an answer of its own.
+    state, outcome = steps(exclusive_engine, state, t, ("tog", "nirgends"), ("done", ""))
+    assert outcome.events == (AnswerSet(FIELD, "orte", ["nirgends"]),)
+
+
+def test_an_exclusive_option_typed_clears_the_others(exclusive_engine: Engine, t: Translator) -> None:
+    state, _ = at(exclusive_engine, t, ("tog", "strasse"), Text("nirgends"))
+    assert state.fields[FIELD].selection == ["nirgends"]
+
+
+def test_changing_an_exclusive_answer_later_starts_from_it(exclusive_engine: Engine, t: Translator) -> None:
+    state, _ = at(exclusive_engine, t, ("tog", "nirgends"), ("done", ""), ("back", ""))
+    assert state.fields[FIELD].selection == ["nirgends"]  # preloaded from the stored answer
+    state, outcome = steps(exclusive_engine, state, t, ("tog", "strasse"), ("done", ""))
+    assert outcome.events == (AnswerSet(FIELD, "orte", ["strasse"]),)
+
+
 def test_multi_forged_option_is_rejected(engine: Engine, t: Translator) -> None:
     state, _ = at(engine, t, *TO_MULTI_NO)
     outcome = press(engine, state, t, "tog", "erfunden")
@@ -392,14 +522,29 @@ def test_multi_forged_option_is_rejected(engine: Engine, t: Translator) -> None:
 # -- scale --------------------------------------------------------------------------------
 
 
-def test_scale_buttons(engine: Engine, t: Translator) -> None:
+def test_scale_buttons_carry_number_face_and_word(engine: Engine, t: Translator) -> None:
     _, outcome = at(engine, t, *TO_SCALE_NO)
     reply = last(outcome)
-    assert "1 = gar nicht, 5 = sehr" in reply.text
-    assert [(b.label, b.action, b.arg) for b in reply.buttons[0]] == [
-        (str(v), "pick", str(v)) for v in range(1, 6)
+    assert "1 =" not in reply.text  # nothing to decode: the words are on the buttons
+    assert [reply_buttons(Reply("", (row,)))[0] for row in reply.buttons[:6]] == [
+        ("1 😞 Sehr unzufrieden", "pick", "1"),
+        ("2 🙁 Unzufrieden", "pick", "2"),
+        ("3 😐 Mittel", "pick", "3"),
+        ("4 🙂 Zufrieden", "pick", "4"),
+        ("5 😀 Sehr zufrieden", "pick", "5"),
+        ("Keine Angabe", "pick", NO_ANSWER),
     ]
-    assert ("Keine Angabe", "pick", NO_ANSWER) in reply_buttons(reply)
+
+
+def test_scale_words_without_faces_where_a_face_would_judge(t: Translator) -> None:
+    assert [scales.label("sehr", v, t) for v in (1, 5)] == ["1 Gar nicht", "5 Sehr viel"]
+    assert [scales.label("wissen", v, t) for v in (1, 4)] == ["1 Gar nicht", "4 Gut"]
+
+
+def test_scale_typed_word_is_accepted(engine: Engine, t: Translator) -> None:
+    state, _ = at(engine, t, *TO_SCALE_NO)
+    outcome = send(engine, state, t, Text(" sehr zufrieden"))
+    assert outcome.events == (AnswerSet(FIELD, "q_scale", 5),)
 
 
 @pytest.mark.parametrize("value", [1, 2, 3, 4, 5])
@@ -428,7 +573,7 @@ def test_scale_typed_number_works(engine: Engine, t: Translator) -> None:
 def test_scale_typed_invalid_asks_again(engine: Engine, t: Translator, typed: str) -> None:
     state, before = at(engine, t, *TO_SCALE_NO)
     outcome = send(engine, state, t, Text(typed))
-    assert texts(outcome)[0] == "Bitte wählen Sie eine Zahl von 1 bis 5."
+    assert texts(outcome)[0] == "Bitte tippen Sie auf eine der Antworten unten."
     assert outcome.events == ()
     assert last(outcome).text == last(before).text
     assert_unchanged(state, outcome)
@@ -720,8 +865,8 @@ def test_back_skips_hidden_questions(engine: Engine, t: Translator) -> None:
 def test_back_on_a_scale_marks_the_earlier_number(engine: Engine, t: Translator) -> None:
     state, _ = at(engine, t, *TO_TEXT_NO)
     outcome = press(engine, state, t, "back")
-    assert ("✓ 3", "pick", "3") in buttons(outcome)
-    assert "Ihre bisherige Antwort: 3 von 5" in last(outcome).text
+    assert ("✓ 3 😐 Mittel", "pick", "3") in buttons(outcome)
+    assert "Ihre bisherige Antwort: 3 😐 Mittel" in last(outcome).text
 
 
 def test_first_question_has_no_back_button(engine: Engine, t: Translator) -> None:
@@ -797,7 +942,7 @@ def test_forged_skip_on_a_required_question_changes_nothing(
 def test_review_lists_answers_and_edit_buttons(engine: Engine, t: Translator) -> None:
     _, outcome = at(engine, t, *TO_REVIEW_YES)
     review = last(outcome).text
-    for fragment in ["→ Ja", "→ Gut", "→ Sprache", "→ 4 von 5", "→ (übersprungen)"]:
+    for fragment in ["→ Ja", "→ Gut", "→ Sprache", "→ 4 🙂 Zufrieden", "→ (übersprungen)"]:
         assert fragment in review
     edits = [(label, arg) for label, action, arg in buttons(outcome) if action == "edit"]
     assert edits == [
@@ -811,11 +956,11 @@ def test_edit_from_the_review_returns_to_the_review(engine: Engine, t: Translato
     outcome = press(engine, state, t, "edit", "q_scale")
     assert outcome.events == ()
     assert Q_SCALE in last(outcome).text
-    assert ("✓ 4", "pick", "4") in buttons(outcome)
+    assert ("✓ 4 🙂 Zufrieden", "pick", "4") in buttons(outcome)
     outcome = press(engine, new_state(outcome), t, "pick", "1")
     assert outcome.events == (AnswerSet(FIELD, "q_scale", 1),)
     assert REVIEW_TITLE in last(outcome).text  # straight back, not through the other questions
-    assert "→ 1 von 5" in last(outcome).text
+    assert "→ 1 😞 Sehr unzufrieden" in last(outcome).text
     state = new_state(outcome)
     assert state.fields[FIELD].answers["q_scale"] == 1
     assert state.fields[FIELD].current == REVIEW
@@ -920,7 +1065,11 @@ def test_finishing_a_field_offers_the_next_one(engine: Engine, t: Translator) ->
     state, _ = at(engine, t, *TO_REVIEW_NO)
     outcome = press(engine, state, t, "send")
     assert outcome.events == (FieldCompleted(FIELD),)
-    assert "Danke ankommen" in texts(outcome)
+    # The outro says how people hear about the results, and points to the invitations.
+    assert texts(outcome)[0] == (
+        "Danke ankommen\n\nÜber die Ergebnisse sprechen wir bei Veranstaltungen. "
+        "Mit /subscribe bekommen Sie Einladungen und Neuigkeiten hier im Chat."
+    )
     assert ("Weiter mit: Kurz wohnen", "open", "wohnen") in buttons(outcome)
     assert ("Zur Übersicht", "menu", "") in buttons(outcome)
     state = new_state(outcome)
@@ -946,7 +1095,7 @@ def test_finishing_all_nine_fields(engine: Engine, t: Translator) -> None:
         assert FieldCompleted(field_id) in outcome.events
         state = new_state(outcome)
     assert outcome is not None
-    assert "Sie haben alle neun Handlungsfelder beantwortet" in alltext(outcome)
+    assert "Sie haben alle neun Themen beantwortet" in alltext(outcome)
     assert not any(label.startswith("Weiter mit") for label in labels(outcome))
     menu = send(engine, state, t, Command("fields"))
     assert "Fertig: 9 von 9" in last(menu).text
@@ -1166,7 +1315,7 @@ def test_selection_with_a_removed_option_does_not_crash(engine: Engine, t: Trans
 def test_command_fields_shows_the_menu(engine: Engine, t: Translator) -> None:
     state, _ = at(engine, t, *TO_SCALE_NO)
     outcome = send(engine, state, t, Command("fields"))
-    assert "Die neun Handlungsfelder" in last(outcome).text
+    assert "Es gibt neun Themen" in last(outcome).text
     assert len([1 for _, action, _ in buttons(outcome) if action == "open"]) == 10  # nine + about
     assert new_state(outcome).mode == "menu"
     # The field keeps its place: opening it again continues at the scale question.
@@ -1178,7 +1327,7 @@ def test_command_fields_shows_the_menu(engine: Engine, t: Translator) -> None:
 def test_command_help(engine: Engine, t: Translator) -> None:
     state, before = at(engine, t, *TO_SINGLE_YES)
     outcome = send(engine, state, t, Command("help"))
-    assert "So funktioniert Mitsprache" in texts(outcome)[0]
+    assert "So geht Mitsprache" in texts(outcome)[0]
     assert "/pause" in texts(outcome)[0]
     assert last(outcome).text == last(before).text
     assert outcome.events == ()
@@ -1202,7 +1351,7 @@ def test_unknown_command(engine: Engine, t: Translator) -> None:
     state, _ = open_field(engine, t)
     outcome = send(engine, state, t, Command("frobnicate"))
     assert texts(outcome)[0] == "Diesen Befehl kenne ich nicht."
-    assert "So funktioniert Mitsprache" in alltext(outcome)
+    assert "So geht Mitsprache" in alltext(outcome)
     assert outcome.events == ()
     assert_unchanged(state, outcome)
 
@@ -1246,3 +1395,94 @@ def test_real_questionnaires_can_be_walked_through(real_catalogue: Catalogue, t:
                 assert len(reply.text) <= 4096, f"{field_id}: reply too long for Telegram"
                 assert all(label.strip() for label, _, _ in reply_buttons(reply)), field_id
     assert all(state.status(f) == "done" for f in FIELD_IDS)
+
+
+# -- the real questionnaires: what the issue on content asked for ---------------------------
+
+
+def real_field(engine: Engine, t: Translator, field_id: str, *moves: tuple[str, str] | Input) -> Outcome:
+    state = new_state(press(engine, consent(engine, t), t, "open", field_id))
+    return steps(engine, state, t, *moves)[1] if moves else press(engine, state, t, "menu")
+
+
+def test_an_answer_with_a_retired_band_is_asked_again_with_the_new_bands(
+    real_catalogue: Catalogue, t: Translator
+) -> None:
+    engine = Engine(real_catalogue)
+    old = ConversationState(
+        locale="de", seq=4, mode="field", field="about",
+        fields={"about": FieldProgress(status="done", current=REVIEW,
+                                       answers={"bezirk": "mitte", "alter": "a30_44", "zeit_in_de": "j1_3",
+                                                "geschlecht": "weiblich", "herkunft_region": "amerika"})},
+    )  # fmt: skip
+    # /mydata still shows what the person chose, with its label.
+    assert "1 bis 3 Jahre" in alltext(send(engine, old.model_copy(update={"mode": "menu", "field": None}), t,
+                                            Command("mydata")))  # fmt: skip
+    outcome = send(engine, old, t, Start())
+    state = new_state(outcome)
+    assert "zeit_in_de" not in state.fields["about"].answers
+    assert state.fields["about"].current == "zeit_in_de"
+    offered = [arg for _, action, arg in buttons(outcome) if action == "pick"]
+    assert offered == ["unter_1", "j1_2", "j3_4", "j5_9", "j10_plus", NO_ANSWER]
+    assert outcome.events == ()  # the stored answer is replaced only when the person answers again
+    assert engine.handle(state, Press(state.seq, "pick", "j1_3"), t).events == ()  # a forged old band
+
+
+def test_help_is_named_after_the_discrimination_question(real_catalogue: Catalogue, t: Translator) -> None:
+    engine = Engine(real_catalogue)
+    for answer in ("ja", "nein", NO_ANSWER):
+        outcome = real_field(
+            engine, t, "demokratie", ("pick", "3"), ("skip", ""), ("skip", ""), ("pick", answer)
+        )
+        help_text = texts(outcome)[0]
+        assert "LADG-Ombudsstelle Berlin" in help_text and "Antidiskriminierungsnetzwerk Berlin" in help_text
+        assert "www.berlin.de/sen/lads/recht/ladg/ombudsstelle" in help_text
+    skipped = real_field(engine, t, "demokratie", ("pick", "3"), ("skip", ""), ("skip", ""), ("skip", ""))
+    assert "LADG-Ombudsstelle" in texts(skipped)[0]
+
+
+def test_help_is_named_after_the_mental_health_question(real_catalogue: Catalogue, t: Translator) -> None:
+    engine = Engine(real_catalogue)
+    outcome = real_field(engine, t, "gesundheit", ("pick", "nicht_gesucht"), ("pick", "3"), ("pick", "nein"))
+    assert (
+        "Berliner Krisendienst" in texts(outcome)[0] and "www.berliner-krisendienst.de" in texts(outcome)[0]
+    )
+    assert "Was kann es schwer machen" in last(outcome).text
+
+
+def test_treatment_questions_only_for_people_who_looked_for_a_doctor(
+    real_catalogue: Catalogue, t: Translator
+) -> None:
+    engine = Engine(real_catalogue)
+    outcome = real_field(engine, t, "gesundheit", ("pick", "nicht_gesucht"))
+    assert "Wie gut wissen Sie, wohin Sie gehen" in last(outcome).text  # not the interpreter or treatment
+    outcome = real_field(engine, t, "gesundheit", ("pick", "eher_leicht"))
+    assert "Dolmetscher" in last(outcome).text
+
+
+def test_demokratie_reads_as_safety_and_trust_in_three_questions(
+    real_catalogue: Catalogue, t: Translator
+) -> None:
+    engine = Engine(real_catalogue)
+    state = new_state(press(engine, consent(engine, t), t, "open", "demokratie"))
+    opened = engine.view(state, t)
+    assert "Sicherheit, Demokratie – Frage 1" in opened[-1].text
+    state, outcome = steps(engine, state, t, ("pick", "3"), ("skip", ""), ("skip", ""), ("pick", "nein"))
+    for institution in ("der Polizei", "den Ämtern", "den Gerichten"):
+        assert f"Wie sehr vertrauen Sie {institution} in Berlin?" in last(outcome).text
+        state, outcome = steps(engine, state, t, ("pick", "2"))
+    mydata = alltext(send(engine, state, t, Command("mydata")))
+    assert "Sicherheit, Vertrauen und Demokratie" in mydata
+    assert "Radikal" not in mydata
+
+
+def test_under_16_in_the_real_catalogue_stores_nothing_until_a_parent_agrees(
+    real_catalogue: Catalogue, t: Translator
+) -> None:
+    engine = Engine(real_catalogue)
+    said_yes = engine.handle(None, Press(0, "agree"), t)
+    _, action, arg = next(b for b in buttons(said_yes) if b[1] == "minor")
+    asked = engine.handle(None, Press(0, action, arg), t)
+    assert asked.state is None and asked.events == ()
+    agreed = engine.handle(None, Press(0, "parents", arg), t)
+    assert agreed.events == (ConsentGiven("de"),)

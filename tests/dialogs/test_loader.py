@@ -51,7 +51,7 @@ BASE: dict[str, Any] = {
                 {"id": "nichts", "label": "Nichts davon", "exclusive": True},
             ],
         },
-        {"id": "zufrieden", "type": "scale", "text": "Wie zufrieden?", "low": "gar nicht", "high": "sehr"},
+        {"id": "zufrieden", "type": "scale", "text": "Wie zufrieden?", "words": "zufrieden"},
         {"id": "sonstiges", "type": "text", "text": "Noch etwas?", "optional": True},
     ],
 }
@@ -221,10 +221,66 @@ def test_multi_min_zero(tmp_path: Path) -> None:
     load_error(write(tmp_path, with_question(2, min=0)), "question 'probleme'", "min (0)")
 
 
-@pytest.mark.parametrize("missing", ["low", "high"])
-def test_scale_without_low_or_high(tmp_path: Path, missing: str) -> None:
-    data = with_question(3, **{missing: None})
-    load_error(write(tmp_path, data), "question 'zufrieden'", "'low'", "'high'")
+@pytest.mark.parametrize("words", [None, "schön"])
+def test_scale_needs_known_words(tmp_path: Path, words: str | None) -> None:
+    data = with_question(3, words=words)
+    load_error(write(tmp_path, data), "question 'zufrieden'", "'words'", "gut", "zufrieden")
+
+
+def test_the_old_low_and_high_labels_are_refused(tmp_path: Path) -> None:
+    data = with_question(3, low="gar nicht")
+    load_error(write(tmp_path, data), "question 'zufrieden'", "unknown key 'low'")
+
+
+def test_words_on_a_single_choice(tmp_path: Path) -> None:
+    load_error(write(tmp_path, with_question(1, words="gut")), "question 'amt'", "'words' is not allowed")
+
+
+# -- retired options, help after a question, the title respondents read ---------------------
+
+
+def test_a_retired_option_is_not_offered_but_keeps_its_label(tmp_path: Path) -> None:
+    options = [
+        {"id": "lea", "label": "LEA"},
+        {"id": "laf", "label": "LAF"},
+        {"id": "alt", "label": "Altes Amt", "retired": True},
+    ]
+    question = load_questionnaire(write(tmp_path, with_question(1, options=options))).questions[1]
+    assert question.answer_ids() == ["lea", "laf", NO_ANSWER]
+    assert question.retired_ids() == ["alt"]
+    assert question.option_label("alt") == "Altes Amt"
+
+
+def test_retired_options_do_not_count_as_choices(tmp_path: Path) -> None:
+    options = [{"id": "lea", "label": "LEA"}, {"id": "alt", "label": "Alt", "retired": True}]
+    load_error(write(tmp_path, with_question(1, options=options)), "question 'amt'", "not retired")
+    multi = [
+        {"id": "sprache", "label": "Sprache"},
+        {"id": "wartezeit", "label": "Wartezeit"},
+        {"id": "alt", "label": "Alt", "retired": True},
+    ]
+    load_error(write(tmp_path, with_question(2, options=multi, max=3)), "question 'probleme'", "options (2)")
+
+
+def test_show_if_cannot_name_a_retired_option(tmp_path: Path) -> None:
+    options = [{"id": "lea", "label": "LEA"}, {"id": "laf", "label": "LAF"}]
+    data = with_question(1, options=[*options, {"id": "alt", "label": "Alt", "retired": True}])
+    data["questions"].insert(2, {"id": "folge", "type": "yesno", "text": "Und?", "show_if": {
+        "question": "amt", "any_of": ["alt"]}})  # fmt: skip
+    load_error(write(tmp_path, data), "question 'folge'", "'amt' has no option alt")
+
+
+def test_help_after_is_allowed_on_any_question(tmp_path: Path) -> None:
+    data = with_question(0, help_after="Hilfe: www.example.org")
+    assert load_questionnaire(write(tmp_path, data)).questions[0].help_after == "Hilfe: www.example.org"
+
+
+def test_display_title_defaults_to_the_official_title(tmp_path: Path) -> None:
+    plain = load_questionnaire(write(tmp_path, definition()))
+    assert (plain.shown_title, plain.title_context) == ("Ankommen und Bleiben", "ankommen.title")
+    shown = load_questionnaire(write(tmp_path, definition(display_title="Ankommen")))
+    assert (shown.title, shown.shown_title) == ("Ankommen und Bleiben", "Ankommen")
+    assert shown.title_context == "ankommen.display_title"
 
 
 @pytest.mark.parametrize("limit", [0, 5000])
@@ -411,7 +467,7 @@ def test_real_catalogue_loads_in_order(real_catalogue: Catalogue) -> None:
 def test_real_field_is_complete(real_catalogue: Catalogue, field_id: str) -> None:
     questionnaire = real_catalogue.get(field_id)
     assert questionnaire is not None
-    assert 6 <= len(questionnaire.questions) <= 10
+    assert 6 <= len(questionnaire.questions) <= 13
     assert questionnaire.intro.strip()
     assert questionnaire.outro.strip()
     assert len({q.type for q in questionnaire.questions}) >= 4
@@ -427,5 +483,43 @@ def test_real_choice_questions_offer_keine_angabe(real_catalogue: Catalogue) -> 
                 assert NO_ANSWER not in question.answer_ids(), where
 
 
-def test_real_about_block_is_all_optional(real_catalogue: Catalogue) -> None:
-    assert all(question.optional for question in real_catalogue.about.questions)
+def test_real_about_block_has_one_way_to_decline(real_catalogue: Catalogue) -> None:
+    """ "Keine Angabe" on every question, and no second way ("Überspringen") beside it."""
+    for question in real_catalogue.about.questions:
+        assert question.offers_no_answer and not question.optional, question.id
+
+
+def test_real_time_in_germany_bands_do_not_overlap(real_catalogue: Catalogue) -> None:
+    question = real_catalogue.about.question("zeit_in_de")
+    assert question is not None
+    assert [question.option_label(str(v)) for v in question.answer_ids()] == [
+        "unter 1 Jahr", "1 oder 2 Jahre", "3 oder 4 Jahre", "5 bis 9 Jahre", "10 Jahre oder mehr", None,
+    ]  # fmt: skip
+    # The old, overlapping bands stay readable for answers given with them.
+    assert question.retired_ids() == ["j1_3", "j3_5", "j5_10", "ueber_10"]
+
+
+NOTHING_IDS = {"nichts", "nirgends", "keine", "gar_nicht"}
+
+
+def test_real_nothing_options_cannot_be_combined(real_catalogue: Catalogue) -> None:
+    """ "Nichts", "Nirgends", "Gar nicht" next to other answers would make no sense."""
+    found = []
+    for questionnaire in real_catalogue.all():
+        for question in questionnaire.questions:
+            for option in question.options or []:
+                if question.type == "multi" and option.id in NOTHING_IDS:
+                    assert option.exclusive, f"{questionnaire.id}.{question.id}.{option.id}"
+                    found.append(f"{questionnaire.id}.{question.id}")
+    for where in ("demokratie.unsicher_orte", "sozialraum.angebote_huerden", "familie.ohne_eltern_hilfe",
+                  "partizipation.wege"):  # fmt: skip
+        assert where in found
+
+
+def test_real_demokratie_shows_respondents_another_title(real_catalogue: Catalogue) -> None:
+    demokratie = real_catalogue.get("demokratie")
+    assert demokratie is not None
+    assert demokratie.title == "Demokratieförderung, Sicherheit und Radikalisierungsprävention"
+    assert demokratie.shown_title == "Sicherheit, Vertrauen und Demokratie"
+    for text in (demokratie.shown_title, demokratie.short_title, demokratie.intro, demokratie.outro):
+        assert "Radikal" not in text

@@ -106,7 +106,8 @@ def go(engine: Engine, state: ConversationState, t: Translator, *moves: tuple[st
     return outcome
 
 
-SKIP_ABOUT = (*[("skip", "")] * 5, ("send", ""))
+# "Keine Angabe" is the one way to decline a question about oneself.
+SKIP_ABOUT = (*[("pick", "no_answer")] * 5, ("send", ""))
 # The sample field, answered: q_yesno = nein, then multi, scale and the optional text skipped.
 COMPLETE_FIELD = (
     ("pick", "nein"), ("tog", "sprache"), ("done", ""), ("pick", "3"), ("skip", ""), ("send", ""),
@@ -130,8 +131,17 @@ def test_no_known_field_draws_the_plain_consent(engine: Engine, t: Translator, i
     assert buttons(outcome) == [("agree", ""), ("more", ""), ("decline", "")]
 
 
+def test_the_age_buttons_carry_the_linked_field(engine: Engine, t: Translator) -> None:
+    said_yes = engine.handle(None, Press(0, "agree", "gesundheit"), t)
+    assert said_yes.state is None
+    assert buttons(said_yes) == [("adult", "gesundheit"), ("minor", "gesundheit")]
+    minor = engine.handle(None, Press(0, "minor", "gesundheit"), t)
+    assert ("parents", "gesundheit") in buttons(minor)
+    assert new_state(engine.handle(None, Press(0, "parents", "gesundheit"), t)).after_about == "gesundheit"
+
+
 def test_after_consent_and_about_the_linked_field_opens(engine: Engine, t: Translator) -> None:
-    outcome = engine.handle(None, Press(0, "agree", "gesundheit"), t)
+    outcome = engine.handle(None, Press(0, "adult", "gesundheit"), t)
     assert outcome.events == (ConsentGiven("de"),)
     state = new_state(outcome)
     assert state.field == "about"  # the questions about the person come first, as always
@@ -146,8 +156,8 @@ def test_after_consent_and_about_the_linked_field_opens(engine: Engine, t: Trans
     assert (state.mode, state.field, state.after_about) == ("field", "gesundheit", None)
 
 
-def test_a_forged_field_in_the_agree_button_is_ignored(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree", "../etc"), t))
+def test_a_forged_field_in_the_consent_button_is_ignored(engine: Engine, t: Translator) -> None:
+    state = new_state(engine.handle(None, Press(0, "adult", "../etc"), t))
     assert state.after_about is None
     outcome = go(engine, state, t, *SKIP_ABOUT)
     assert new_state(outcome).mode == "menu"
@@ -155,7 +165,7 @@ def test_a_forged_field_in_the_agree_button_is_ignored(engine: Engine, t: Transl
 
 
 def test_choosing_another_field_settles_the_linked_one(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree", "gesundheit"), t))
+    state = new_state(engine.handle(None, Press(0, "adult", "gesundheit"), t))
     state = new_state(go(engine, state, t, ("menu", ""), ("open", "wohnen"), ("menu", "")))
     assert state.after_about is None
     outcome = go(engine, state, t, ("open", "about"), *SKIP_ABOUT)
@@ -163,7 +173,7 @@ def test_choosing_another_field_settles_the_linked_one(engine: Engine, t: Transl
 
 
 def test_a_consenting_person_who_sent_about_goes_straight_to_the_field(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree"), t))
+    state = new_state(engine.handle(None, Press(0, "adult"), t))
     state = new_state(go(engine, state, t, *SKIP_ABOUT, ("open", "ankommen"), ("pause", "")))
     outcome = engine.handle(state, Start("wohnen"), t)
     assert outcome.replies[0].text == "Einleitung wohnen"
@@ -174,25 +184,25 @@ def test_a_consenting_person_who_sent_about_goes_straight_to_the_field(engine: E
 
 
 def test_a_sent_field_opens_at_its_review(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree"), t))
+    state = new_state(engine.handle(None, Press(0, "adult"), t))
     state = new_state(go(engine, state, t, *SKIP_ABOUT, ("open", "wohnen"), *COMPLETE_FIELD))
     outcome = engine.handle(state, Start("wohnen"), t)
     assert outcome.replies[-1].text.startswith("Ihre Antworten – Kurz wohnen")
 
 
 def test_a_consenting_person_still_in_about_finishes_it_first(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree"), t))
-    state = new_state(go(engine, state, t, ("skip", ""), ("menu", "")))
+    state = new_state(engine.handle(None, Press(0, "adult"), t))
+    state = new_state(go(engine, state, t, ("pick", "no_answer"), ("menu", "")))
     outcome = engine.handle(state, Start("familie"), t)
     assert "Über Sie – Frage 2 von 5" in outcome.replies[-1].text  # back where the person left it
     state = new_state(outcome)
     assert state.after_about == "familie"
-    outcome = go(engine, state, t, *[("skip", "")] * 4, ("send", ""))
+    outcome = go(engine, state, t, *[("pick", "no_answer")] * 4, ("send", ""))
     assert outcome.replies[-1].text.startswith("Kurz familie – Frage 1 von 5")
 
 
 def test_start_without_a_field_is_unchanged_for_a_consenting_person(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree"), t))
+    state = new_state(engine.handle(None, Press(0, "adult"), t))
     state = new_state(go(engine, state, t, *SKIP_ABOUT))
     for inp in (Start(), Start("unbekannt")):
         outcome = engine.handle(state, inp, t)
@@ -201,7 +211,7 @@ def test_start_without_a_field_is_unchanged_for_a_consenting_person(engine: Engi
 
 
 def test_a_linked_field_that_no_longer_exists_is_dropped(engine: Engine, t: Translator) -> None:
-    state = new_state(engine.handle(None, Press(0, "agree"), t))
+    state = new_state(engine.handle(None, Press(0, "adult"), t))
     state.after_about = "abgeschafft"  # saved under older definitions
     outcome = go(engine, state, t, *SKIP_ABOUT)
     assert new_state(outcome).mode == "menu"

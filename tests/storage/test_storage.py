@@ -81,6 +81,8 @@ async def test_nothing_is_stored_before_consent(db: AsyncEngine, engine: Engine)
     await conv.handle(person, Start(), "de")
     await conv.handle(person, Press(0, "more"), "de")
     await conv.handle(person, Text("hallo"), "de")
+    await conv.handle(person, Press(0, "agree"), "de")  # "yes", but the age is not given yet
+    await conv.handle(person, Press(0, "minor"), "de")  # under 16: a parent must agree first
     await conv.handle(person, Press(0, "decline"), "de")
     for table in ("participants", "conversation_states", "answers"):
         assert await count(db, table) == 0
@@ -89,11 +91,11 @@ async def test_nothing_is_stored_before_consent(db: AsyncEngine, engine: Engine)
 async def test_state_survives_and_answers_are_stored_once(db: AsyncEngine, engine: Engine) -> None:
     conv = conversations(db, engine)
     person = conv.person("test", 2)
-    out = await conv.handle(person, Press(0, "agree"), "de")
+    out = await conv.handle(person, Press(0, "adult"), "de")
     assert out.state is not None
-    # Skip the about block, send it, open a field and answer the first question.
+    # Decline the about block, send it, open a field and answer the first question.
     for _ in range(5):
-        out = await conv.handle(person, Press(out.state.seq, "skip"), "de")
+        out = await conv.handle(person, Press(out.state.seq, "pick", "no_answer"), "de")
         assert out.state is not None
     out = await conv.handle(person, Press(out.state.seq, "send"), "de")
     assert out.state is not None
@@ -143,7 +145,7 @@ async def test_concurrent_update_is_detected(db: AsyncEngine) -> None:
 async def test_parallel_double_tap_stores_one_answer(db: AsyncEngine, engine: Engine) -> None:
     conv = conversations(db, engine)
     person = conv.person("test", 5)
-    out = await conv.handle(person, Press(0, "agree"), "de")
+    out = await conv.handle(person, Press(0, "adult"), "de")
     assert out.state is not None
     seq = out.state.seq
     results = await asyncio.gather(
@@ -171,7 +173,7 @@ async def test_no_raw_id_in_any_table(db: AsyncEngine, engine: Engine) -> None:
     conv = conversations(db, engine)
     raw_id = 987654321
     person = conv.person("telegram", raw_id)
-    await conv.handle(person, Press(0, "agree"), "de")
+    await conv.handle(person, Press(0, "adult"), "de")
     async with db.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
         for table in tables:

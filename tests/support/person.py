@@ -1,7 +1,7 @@
 """One simulated person talking to the bot under test, the way a person uses Telegram.
 
     amal = Person(fake, 1001, "ar")
-    await amal.consent()                      # /start, her language, "Ja, einverstanden"
+    await amal.consent()                      # /start, her language, "Ja, einverstanden", her age
     await amal.press(amal.t._("Überspringen"))
     await amal.say("Wir brauchen mehr Dolmetscher.")
     assert "Danke" in amal.last.plain_text
@@ -74,17 +74,20 @@ class Person:
         await self.fake.settle()
 
     async def consent(self) -> Translator:
-        """/start, pick the phone's language (offered first) and agree; returns the person's translator."""
+        """/start, pick the phone's language (offered first), agree and say one is 16 or older; returns
+        the person's translator."""
         await self.say("/start")
         language = catalogs.language_name(self.locale)
         assert self.last_with_buttons.button_texts[0] == language, "the phone's language is offered first"
         await self.press(language)
         await self.press(self.t._("Ja, einverstanden"))
+        await self.press(self.t._("16 Jahre oder älter"))
         return self.t
 
     async def skip_about(self) -> None:
+        """Decline every question about oneself ("Keine Angabe", the one way to decline there) and send."""
         for _ in range(ABOUT_QUESTIONS):
-            await self.press(self.t._("Überspringen"))
+            await self.press(self.t._("Keine Angabe"))
         await self.press(self.t._("Absenden"))
 
     async def open_field(self, title: str) -> Translator:

@@ -35,8 +35,7 @@ questions:
   - id: q_scale
     type: scale
     text: Wie zufrieden sind Sie?
-    low: gar nicht
-    high: sehr
+    words: zufrieden
   - id: q_text
     type: text
     text: Möchten Sie noch etwas sagen?

@@ -72,7 +72,7 @@ async def test_declining_stores_nothing(
     await person.say("/start")
     await person.press("Deutsch")
     await person.press("Mehr erfahren")
-    assert "Ende-zu-Ende" in "".join(person.texts)
+    assert "Telegram kann sie lesen" in "".join(person.texts)
     await person.press("Nein")
     assert "Wir speichern nichts" in person.texts[-1]
     await person.say("/privacy")
@@ -103,7 +103,7 @@ async def test_withdrawing_consent_deletes_everything(
 ) -> None:
     await start_bot(sqlite_db)
     person = Person(fake, 3101)
-    t = await person.open_field("Partizipation")
+    t = await person.open_field("Mitreden")
     await person.press_first()
     await person.say("/privacy")
     await person.press(t._("Zustimmung widerrufen"))
@@ -180,7 +180,7 @@ async def test_too_long_text_is_refused(
 ) -> None:
     await start_bot(sqlite_db)
     person = Person(fake, 5101)
-    await person.open_field("Partizipation")
+    await person.open_field("Mitreden")
     hint = "Schreiben Sie Ihre Antwort als Nachricht"
     for _ in range(12):  # walk to the free-text question at the end
         message = person.last_with_buttons
@@ -241,6 +241,7 @@ async def test_language_can_be_changed(
     assert person.last_with_buttons.button_texts[0] == catalogs.language_name("fa")
     await person.press(catalogs.language_name("de"))
     await person.press("Ja, einverstanden")
+    await person.press("16 Jahre oder älter")
     await person.say("/language")
     await person.press(catalogs.language_name("ru"))
     question = translator("ru").p_("about.bezirk", "In welchem Berliner Bezirk wohnen Sie?")

@@ -117,7 +117,7 @@ async def test_logs_carry_no_personal_data(served: FakeTelegram, sqlite_db: Asyn
     await bot.start_polling()
     try:
         fatima = Person(served, 987654321, first_name="Fatima", username="fatima_b")
-        await fatima.open_field("Partizipation")
+        await fatima.open_field("Mitreden")
         await fatima.say("Meine geheime Meinung")
         await fatima.send(sticker=True)
     finally:
@@ -212,7 +212,7 @@ async def test_one_process_serves_the_webhook_and_the_web_chat_with_one_sender(
             consent = await (await browser.get(base + "/?lang=de")).text()
             csrf = re.search(r'name="csrf" value="([^"]+)"', consent)
             assert csrf is not None
-            form = {"csrf": csrf.group(1), "key": "k" * 22, "seq": "0", "lang": "de", "action": "agree"}
+            form = {"csrf": csrf.group(1), "key": "k" * 22, "seq": "0", "lang": "de", "action": "adult"}
             async with browser.post(base + "/press", data=form) as page:
                 assert page.status == 200 and "Danke! Sie können jetzt beginnen." in await page.text()
             web_person = next(c.value for c in browser.cookie_jar if c.key == "mitsprache")

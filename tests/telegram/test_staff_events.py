@@ -114,7 +114,7 @@ async def test_event_new_guides_staff_and_publishes(
     preview = staff.texts[-1]
     assert "So sieht die Einladung aus:" in preview and "Sprechstunde <Teilhabe> & Wohnen" in preview
     assert "Freie Plätze: 20 von 20" in preview and "(Spandau)" in preview
-    assert "Übersetzung in: Arabisch" in preview
+    assert "Dolmetschen in: Arabisch" in preview
     await staff.press("Veröffentlichen")
     assert staff.texts[-1].startswith("Veröffentlicht: Veranstaltung")
     async with session_factory(db)() as session:

@@ -34,6 +34,7 @@ async def test_a_poster_link_opens_the_consent_in_its_language_and_leads_into_it
     assert consent_text(t) in (consent.plain_text or "")  # no language picker: Arabic at once
     assert consent.button_texts[0] == t._("Ja, einverstanden")
     await amal.press(t._("Ja, einverstanden"))
+    await amal.press(t._("16 Jahre oder älter"))
     about = t.p_("about.bezirk", "In welchem Berliner Bezirk wohnen Sie?")
     assert about in amal.texts[-1]  # the questions about her come first, as for everyone
     await amal.skip_about()
@@ -54,6 +55,7 @@ async def test_reading_more_first_keeps_the_field(
     await omid.press(t._("Mehr erfahren"))
     assert views.privacy_details(t).text.split("\n\n")[0] in omid.texts[-2]
     await omid.press(t._("Ja, einverstanden"))
+    await omid.press(t._("16 Jahre oder älter"))
     await omid.skip_about()
     title = t.p_("wohnen.short_title", "Wohnen und Soziales")
     assert title in (omid.last_with_buttons.plain_text or "")
@@ -87,4 +89,5 @@ async def test_a_link_without_a_known_language_shows_the_picker(
     ar = translator("ar")
     assert consent_text(ar) in noor.texts[-1]
     await noor.press(ar._("Ja, einverstanden"))
+    await noor.press(ar._("16 Jahre oder älter"))
     assert ar.p_("about.bezirk", "In welchem Berliner Bezirk wohnen Sie?") in noor.texts[-1]

@@ -109,7 +109,7 @@ def test_core_texts_name_no_channel_and_telegram_adds_its_notice(locale: str) ->
     assert not any("Telegram" in reply.text for reply in core)
     consent = with_channel_notice(core[0], t)
     paragraphs = consent.text.split("\n\n")
-    notice = t._("Achtung: Nachrichten über Telegram sind nicht Ende-zu-Ende-verschlüsselt.")
+    notice = t._("Achtung: Telegram schützt diese Nachrichten nicht ganz. Telegram kann sie lesen.")
     assert paragraphs[-2] == notice and "Telegram" in notice
     assert paragraphs[-1] == core[0].text.split("\n\n")[-1]  # the question stays last
     assert consent.buttons == core[0].buttons

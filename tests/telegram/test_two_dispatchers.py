@@ -30,7 +30,12 @@ FIELDS = ("Kurz ankommen", "Kurz wohnen")
 
 def steps(person: int) -> list[tuple[str, str]]:
     """What the person does: ("say", text) or ("press", a label the button contains)."""
-    done: list[tuple[str, str]] = [("say", "/start"), ("press", "Deutsch"), ("press", "Ja, einverstanden")]
+    done: list[tuple[str, str]] = [
+        ("say", "/start"),
+        ("press", "Deutsch"),
+        ("press", "Ja, einverstanden"),
+        ("press", "16 Jahre oder älter"),
+    ]
     for title in FIELDS:
         done += [
             ("say", "/fields"), ("press", title), ("press", "Nein"), ("press", "Sprache"),

@@ -35,7 +35,7 @@ async def test_after_delete_everything_the_words_are_gone_from_file_and_log(
     await migrate.upgrade(engine)
     conversations = Conversations(Engine(real_catalogue), session_factory(engine), b"p" * 40, translator)
     person = conversations.person("web", "PHYSICAL0001")
-    outcome = await conversations.handle(person, Press(0, "agree"), "de")
+    outcome = await conversations.handle(person, Press(0, "adult"), "de")
     assert outcome.state is not None
     async with session_factory(engine)() as session, session.begin():
         await ConversationRepository(session).apply(person, [AnswerSet("wohnen", "sonstiges", MARKER)])

@@ -47,6 +47,7 @@ def script(person: int) -> list[Step]:
     steps = [
         Step("start", lambda _: Start()),
         Step("agree", pressing("agree")),
+        Step("age", pressing("adult")),
         Step("fields", lambda _: Command("fields")),
     ]
     for field in FIELDS:
@@ -132,7 +133,7 @@ async def test_a_redelivered_update_shows_the_current_view_and_changes_nothing(
 ) -> None:
     conversations = Conversations(Engine(sample_catalogue), session_factory(db), KEY, translator)
     person = "a" * 64
-    made = await reference(conversations, person, script(1)[:8])  # up to the scale question
+    made = await reference(conversations, person, script(1)[:9])  # up to the scale question
     before = await stored(db, person)
     again = await conversations.handle(person, made[-1][1], "de", update=f"ref:{person[-8:]}:{made[-1][0]}")
     assert await stored(db, person) == before

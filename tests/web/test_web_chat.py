@@ -143,6 +143,14 @@ def web_chat_over(conversations: Conversations) -> WebChat:
     )
 
 
+async def agree(browser: Browser, page: Page, locale: str = "de") -> Page:
+    """ "Ja, einverstanden", then "16 Jahre oder älter": the tap that stores something is the second."""
+    t = translator(locale)
+    asked = await browser.submit(page.button(t._("Ja, einverstanden")))
+    assert browser.code is None and t._("Wie alt sind Sie?") in asked.text
+    return await browser.submit(asked.button(t._("16 Jahre oder älter")))
+
+
 async def count(db: AsyncEngine, model: type[Participant] | type[Answer]) -> int:
     async with session_factory(db)() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
@@ -172,7 +180,7 @@ async def test_a_field_by_form_posts_with_a_double_submit_stored_once(
     browser, _ = chat
     t = translator("uk")
     consent = await browser.get("/?lang=uk")
-    after = await browser.submit(consent.button(t._("Ja, einverstanden")))
+    after = await agree(browser, consent, "uk")
     assert browser.code is not None and identity.normalise(browser.code) == browser.code
     assert identity.shown(browser.code) in after.text  # the continuation code, shown after consent
     assert after.lang == "uk" and t._("Danke! Sie können jetzt beginnen.") in after.text
@@ -195,15 +203,15 @@ async def test_forms_need_their_csrf_token_and_pages_carry_security_headers(
 ) -> None:
     browser, _ = chat
     consent = await browser.get("/?lang=de")
-    agree = consent.button("Ja, einverstanden")
-    forged = await browser.submit(agree, csrf="0" * 32)
+    adult = (await browser.submit(consent.button("Ja, einverstanden"))).button("16 Jahre oder älter")
+    forged = await browser.submit(adult, csrf="0" * 32)
     assert forged.status == 403 and browser.code is None
     async with browser.client.get("/?lang=de") as response:
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Cache-Control"] == "no-store"
-    async with browser.client.post("/press", data=agree.fields, allow_redirects=False) as response:
+    async with browser.client.post("/press", data=adult.fields, allow_redirects=False) as response:
         assert response.status == 303  # every tap: a POST, then a redirect
         set_cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie and "Max-Age" in set_cookie
@@ -214,7 +222,7 @@ async def test_continue_on_another_device_and_delete_everything(
 ) -> None:
     browser, web_chat = chat
     consent = await browser.get("/?lang=de")
-    await browser.submit(consent.button("Ja, einverstanden"))
+    await agree(browser, consent)
     code = browser.code
     assert code is not None
     async with TestClient(TestServer(web_chat.app())) as other_client:
@@ -237,11 +245,11 @@ async def test_continue_on_another_device_and_delete_everything(
 async def test_typed_answers_and_limits(chat: tuple[Browser, WebChat], db: AsyncEngine) -> None:
     browser, _ = chat
     consent = await browser.get("/?lang=de")
-    page = await browser.submit(consent.button("Ja, einverstanden"))
+    page = await agree(browser, consent)
     # A typed word where a button is expected gets the engine's hint, and nothing breaks.
     say = next(f for f in page.forms if f.action == "/command")
     page = await browser.submit(say, name="fields")
-    assert "Handlungsfelder" in page.text
+    assert "Es gibt neun Themen" in page.text
     async with browser.client.post("/say", data={"text": "x" * 20_000}) as response:
         assert response.status in (403, 413)  # no token, and far beyond the size limit
     assert re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", page.text) is None  # the code only where due
@@ -251,7 +259,9 @@ async def test_every_step_stays_within_thirty_kilobytes(chat: tuple[Browser, Web
     """A step on a cheap phone with prepaid data: at most 30 KB over the wire (the stylesheet is cached)."""
     browser, _ = chat
     pages = [await browser.get("/"), await browser.get("/?lang=ar")]
-    page = await browser.submit(pages[-1].button(translator("ar")._("Ja, einverstanden")))
+    asked = await browser.submit(pages[-1].button(translator("ar")._("Ja, einverstanden")))
+    pages.append(asked)
+    page = await browser.submit(asked.button(translator("ar")._("16 Jahre oder älter")))
     pages.append(page)
     menu = await browser.submit(next(f for f in page.forms if f.fields.get("name") == "fields"))
     pages.append(menu)
@@ -274,9 +284,13 @@ async def test_a_poster_link_opens_in_its_language_and_leads_to_its_field(
     assert consent.lang == "ar" and consent.dir == "rtl" and t._("Ja, einverstanden") in consent.text
     more = await browser.submit(consent.button(t._("Mehr erfahren")))
     assert more.button(t._("Ja, einverstanden")).fields["arg"] == "gesundheit"
-    page = await browser.submit(more.button(t._("Ja, einverstanden")))
-    for _ in range(20):  # "about you": skip every question, then send
-        buttons = [f for f in page.forms if f.fields.get("action") in ("skip", "send")]
+    asked = await browser.submit(more.button(t._("Ja, einverstanden")))
+    assert asked.button(t._("16 Jahre oder älter")).fields["arg"] == "gesundheit"
+    page = await browser.submit(asked.button(t._("16 Jahre oder älter")))
+    for _ in range(20):  # "about you": "Keine Angabe" to every question, then send
+        buttons = [
+            f for f in page.forms if f.fields.get("action") == "send" or f.fields.get("arg") == "no_answer"
+        ]
         assert buttons, page.text[-300:]
         page = await browser.submit(buttons[0])
         if buttons[0].fields["action"] == "send":
@@ -302,8 +316,10 @@ async def test_an_unreachable_database_gives_a_page_in_the_persons_language(
         browser = Browser(client)
         consent = await browser.get("/?lang=uk")  # nothing stored before consent: no database needed
         assert consent.status == 200
+        asked = await browser.submit(consent.button(translator("uk")._("Ja, einverstanden")))
+        assert asked.status == 200  # the age question: still nothing stored
         async with client.post(
-            "/press", data=consent.button(translator("uk")._("Ja, einverstanden")).fields
+            "/press", data=asked.button(translator("uk")._("16 Jahre oder älter")).fields
         ) as response:
             page = await read(response)
             assert response.status == 503 and response.headers["Retry-After"] == "60"

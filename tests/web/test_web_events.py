@@ -54,7 +54,8 @@ async def an_event(db: AsyncEngine, capacity: int | None = None) -> int:
 
 async def consented(browser: Browser) -> Page:
     consent = await browser.get("/?lang=uk")
-    return await browser.submit(consent.button(UK._("Ja, einverstanden")))
+    asked = await browser.submit(consent.button(UK._("Ja, einverstanden")))
+    return await browser.submit(asked.button(UK._("16 Jahre oder älter")))
 
 
 async def subscribe_and_answer(browser: Browser, page: Page, answer: str) -> Page:

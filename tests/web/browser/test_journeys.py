@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot import catalogs
-from dialogs import subscription, views
+from dialogs import scales, subscription, views
 from dialogs.definitions import Catalogue
 from dialogs.events import DISTRICT_NAMES
 from dialogs.i18n import Translator
@@ -35,7 +35,7 @@ WRITTEN = {
 
 
 def fields_heading(catalogue: Catalogue, t: Translator) -> str:
-    """The first line of the overview of the nine fields ("Die neun Handlungsfelder. …")."""
+    """The first line of the overview of the nine fields ("Es gibt neun Themen. …")."""
     return views.menu(catalogue, ConversationState(locale="de"), t).text.split("\n")[0]
 
 
@@ -81,8 +81,11 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.step("consent", "consent")
     assert await me.code_cookie() is None  # nothing before consent
 
-    # Consent: the code is shown, and "about you" begins.
+    # Consent: "yes", then her age; the code is shown, and "about you" begins.
     await me.press(t._("Ja, einverstanden"))
+    await me.sees(t._("Wie alt sind Sie?"))
+    assert await me.code_cookie() is None  # still nothing: the age decides whether a parent must agree
+    await me.press(t._("16 Jahre oder älter"))
     first = progress(t, "about", "Über Sie", 1, 5)
     await me.sees(first)
     code = await me.code_cookie()
@@ -94,9 +97,9 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.sees(progress(t, "about", "Über Sie", 2, 5))
     await me.press(t.p_("about.alter.a30_44", "30–44"))
     await me.sees(progress(t, "about", "Über Sie", 3, 5))
-    await me.press(t._("Überspringen"))
+    await me.press(t._("Keine Angabe"))
     await me.sees(progress(t, "about", "Über Sie", 4, 5))
-    await me.press(t._("Überspringen"))
+    await me.press(t._("Keine Angabe"))
     await me.sees(progress(t, "about", "Über Sie", 5, 5))
     await me.press(t._("Keine Angabe"))
     await me.sees(t._("Ihre Antworten – {title}", title=t.p_("about.short_title", "Über Sie")))
@@ -122,13 +125,13 @@ async def test_a_person_answers_changes_looks_and_deletes(
     changed = t.p_("ankommen.termin_wartezeit.ueber_3m", "Mehr als 3 Monate")
     await me.press(changed)
     await me.sees(third)
-    await me.press("4")
+    await me.press(scales.label("gut", 4, t))  # number, face and word on one button
     await me.sees(progress(t, "ankommen", "Ankommen und Bleiben", 4, 9))
     await me.press(t._("Ja"))
     await me.sees(progress(t, "ankommen", "Ankommen und Bleiben", 5, 8))  # no follow-up after "yes"
     await me.press(t.p_("ankommen.beratung.nicht_gebraucht", "Nein, nicht gebraucht"))
     await me.sees(progress(t, "ankommen", "Ankommen und Bleiben", 6, 8))
-    await me.press("3")
+    await me.press(scales.label("wissen", 3, t))
     await me.sees(progress(t, "ankommen", "Ankommen und Bleiben", 7, 8))
     option = t.p_("ankommen.verbesserung.termine", "Schneller Termine bekommen")
     await me.press(f"☐ {option}")
@@ -146,7 +149,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.sees(WRITTEN[locale])
     await me.step("ankommen-review-written")
     await me.press(t._("Absenden"))
-    await me.sees(t._("Möchten Sie mit dem nächsten Handlungsfeld weitermachen?"))
+    await me.sees(t._("Möchten Sie mit dem nächsten Thema weitermachen?"))
     await me.step("ankommen-sent")
 
     # An invitation: "Ich komme" first asks her to agree to invitations; then the calendar file.
@@ -159,7 +162,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
     await me.sees(f"☐ {DISTRICT_NAMES['spandau']}")
     await me.step("subscribe-districts", "subscription")
     await me.press(t._("Weiter"))
-    await me.sees(f"☐ {t.p_('partizipation.short_title', 'Partizipation')}")
+    await me.sees(f"☐ {t.p_('partizipation.short_title', 'Mitreden')}")
     await me.press(t._("Weiter"))
     await me.sees(
         t._("Fertig. Sie bekommen Einladungen in Ihrer Sprache. Mit /events sehen Sie, was geplant ist.")
@@ -178,7 +181,7 @@ async def test_a_person_answers_changes_looks_and_deletes(
 
     # "My data" shows the changed answer and what she wrote, and her code.
     await me.menu(t._("Meine Daten"))
-    await me.sees(t._("Das ist über Sie gespeichert (unter einem Pseudonym, ohne Namen):"))
+    await me.sees(t._("Das haben wir über Sie gespeichert. Ihr Name ist nicht dabei."))
     main = me.main()
     assert changed in await main.inner_text() and earlier not in await main.inner_text()
     assert WRITTEN[locale] in await main.inner_text()
