@@ -12,7 +12,7 @@ import stat
 import sys
 from typing import TYPE_CHECKING
 
-from bot import logs
+from bot import catalogs, logs
 from bot.cli import sending
 from bot.cli.common import EXIT_CONFIG, command, database, in_loop
 from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
@@ -74,7 +74,14 @@ def register(sub: Subparsers) -> None:
         default=None,
         help="local person to answer as (default: your login name); the same name resumes",
     )
-    chat_.add_argument("--lang", default=None, help="language code, e.g. de (default: settings)")
+    codes = catalogs.shipped_locales()
+    chat_.add_argument(
+        "--lang",
+        default=None,
+        metavar="CODE",
+        help=f"language: {', '.join(codes)} (default: MITSPRACHE_DEFAULT_LOCALE); for a person who "
+        "answered before, it changes their language",
+    )
     chat_.set_defaults(handler=in_loop(chat))
 
 
@@ -124,6 +131,13 @@ def _conversations(rt: Runtime) -> Conversations:
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot import terminal
 
+    known = catalogs.shipped_locales()
+    if args.lang is not None and args.lang not in known:
+        print(
+            f"mitsprache: unknown language {args.lang!r} for --lang; use one of: {', '.join(known)}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     locale = args.lang or settings.default_locale
     async with database(settings) as rt:
         await terminal.chat(

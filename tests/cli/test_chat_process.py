@@ -14,7 +14,7 @@ from bot.terminal import goodbye
 from dialogs.bidi import MARKS, strip_marks
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.support.chat_driver import Chat, buttons, chat_env, number_of, run_cli
+from tests.support.chat_driver import Chat, buttons, chat_env, number_of, run_cli, run_cli_apart
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
 
@@ -154,3 +154,15 @@ async def test_wrong_configuration_is_explained(tmp_path: Path) -> None:
     assert code == 2
     assert "MITSPRACHE_DATABASE_URL" in out and "postgresql+asyncpg://" in out
     assert "MITSPRACHE_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR" in out
+
+
+async def test_lang_lists_the_codes_and_refuses_an_unknown_one(env: dict[str, str]) -> None:
+    code, out = await run_cli(env, "chat", "--help")
+    assert code == 0
+    assert "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi" in " ".join(out.split())
+    code, out, err = await run_cli_apart(env, "chat", "--lang", "xx")
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "mitsprache: unknown language 'xx' for --lang; use one of: ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi"
+    ]
