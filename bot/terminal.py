@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import TextIO
 
 from bot.usecases.turns import Conversations
@@ -20,36 +20,52 @@ from dialogs.messages import Button, Command, Input, Outcome, Press, Start, Text
 CHANNEL = "terminal"
 
 
-def parse(line: str, buttons: Sequence[Button], seq: int) -> Input:
-    """A typed line: "/command", the number of an option, or text for the engine to judge."""
+# Moves between screens have letters, so that no option number can be mistaken for one: the options of
+# every screen are numbered 1..n, and these keys mean the same on every screen.
+KEYS = {
+    "back": "z",  # Zurück
+    "skip": "s",  # Überspringen
+    "pause": "p",
+    "resume": "w",  # Weitermachen
+    "menu": "m",  # Menü, Zur Übersicht
+    "done": "f",  # Fertig
+    "send": "a",  # Absenden
+}
+
+
+def parse(line: str, keys: Mapping[str, Button], seq: int) -> Input:
+    """A typed line: "/command", the number or letter of a button, or text for the engine to judge."""
     text = line.strip()
     if text.startswith("/") and len(text) > 1:
         return Command(text[1:].split()[0].lower())
-    if text.isdecimal():
-        number = int(text)
-        if 1 <= number <= len(buttons):
-            button = buttons[number - 1]
-            return Press(seq, button.action, button.arg)
+    button = keys.get(text.casefold())
+    if button is not None:
+        return Press(seq, button.action, button.arg)
     return Text(line.rstrip("\r\n"))
 
 
-def render(outcome: Outcome, out: TextIO) -> list[Button]:
-    """Print the replies; returns the buttons in the order of their numbers."""
-    numbered: list[Button] = []
+def render(outcome: Outcome, out: TextIO) -> dict[str, Button]:
+    """Print the replies; returns the buttons by the key that presses them (a number or a letter)."""
+    keys: dict[str, Button] = {}
     for reply in outcome.replies:
         out.write("\n" + strip_marks(reply.text) + "\n")
         for row in reply.buttons:
             cells = []
             for button in row:
-                numbered.append(button)
-                cells.append(f"[{len(numbered)}] {strip_marks(button.label)}")
+                key = KEYS.get(button.action)
+                if key is None:
+                    key = str(sum(1 for k in keys if k.isdecimal()) + 1)
+                keys[key] = button
+                # On the review the number is all there is to say: it is the question's number.
+                label = "✎" if button.action == "edit" else strip_marks(button.label)
+                cells.append(f"[{key}] {label}")
             short = all(len(strip_marks(b.label)) <= 14 for b in row)
             if short:
                 out.write("  " + "   ".join(cells) + "\n")
             else:
                 out.writelines(f"  {cell}\n" for cell in cells)
     out.flush()
-    return numbered
+    return keys
 
 
 async def chat(

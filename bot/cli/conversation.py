@@ -64,8 +64,9 @@ def register(sub: Subparsers) -> None:
         summary="answer the questionnaires in this terminal",
         description="""
             The same conversation as on Telegram and in the web chat, in this terminal: type the number
-            of a button, or text. Each name is a person of its own; the same name resumes where it
-            stopped. Ctrl-D or Ctrl-C ends it; every answer is saved at once.""",
+            of an option, the letter of a move (z back, s skip, p pause, m menu, a send), or text. Each
+            name is a person of its own; the same name resumes where it stopped. Ctrl-D or Ctrl-C ends
+            it; every answer is saved at once.""",
         examples=[("mitsprache chat", "as your login name, in MITSPRACHE_DEFAULT_LOCALE"),
                   ("mitsprache chat --person test1 --lang ar", "a second test person, in Arabic")],
     )  # fmt: skip

@@ -164,5 +164,66 @@ async def test_lang_lists_the_codes_and_refuses_an_unknown_one(env: dict[str, st
     assert code == 2
     assert out == ""
     assert err.strip().splitlines() == [
-        "mitsprache: unknown language 'xx' for --lang; use one of: ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi"
+        "mitsprache: unknown language 'xx' for --lang; use one of: "
+        "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi"
     ]
+
+
+def question_number(screen: str) -> int:
+    return int(re.findall(r"Frage (\d+) von \d+", screen)[-1])
+
+
+async def test_moves_have_letters_so_option_numbers_cannot_move(env: dict[str, str]) -> None:
+    """On a 1–5 scale with "Keine Angabe" (6), 7 to 9 are no options: refused, not taken as moves."""
+    chat, screen = await Chat.start(env, person="scale")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(buttons(screen)["Mitte"])
+    assert "Über Sie – Frage 2 von 5" in screen
+    assert {"Zurück": "z", "Überspringen": "s", "Pause": "p"}.items() <= buttons(screen).items()
+    for _ in range(4):
+        screen = await chat.send("s")
+    screen = await chat.send(number_of(screen, "Absenden"))
+    screen = await chat.send(number_of(screen, "Gesundheit und Pflege"))
+    for _ in range(40):
+        if "1 = " in screen:
+            break
+        if "Schreiben Sie Ihre Antwort als Nachricht" in screen:
+            screen = await chat.send(FREE_TEXT)
+        elif "Fertig" in screen:
+            await chat.send("1")
+            screen = await chat.send(number_of(screen, "Fertig"))
+        else:
+            screen = await chat.send("1")
+    else:
+        raise AssertionError("no scale question in the field")
+    at = question_number(screen)
+    for typed in ("7", "8", "9"):
+        screen = await chat.send(typed)
+        assert "Bitte wählen Sie eine Zahl von 1 bis 5." in screen
+        assert question_number(screen) == at
+    screen = await chat.send("z")
+    assert question_number(screen) < at
+    screen = await chat.send("p")
+    assert buttons(screen) == {"Weitermachen": "w", "Zur Übersicht": "m"}
+    screen = await chat.send("w")
+    assert question_number(screen) < at
+    await chat.close_input()
+
+
+async def test_review_numbers_are_the_question_numbers(env: dict[str, str]) -> None:
+    chat, screen = await Chat.start(env, person="review")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send("1")
+    for _ in range(4):
+        screen = await chat.send("s")
+    assert "Ihre Antworten – Über Sie" in screen
+    assert number_of(screen, "Absenden") == "a"
+    for number in ("2", "5", "1"):
+        assert f"[{number}] ✎" in screen
+        screen = await chat.send(number)
+        assert f"Über Sie – Frage {number} von 5" in screen
+        screen = await chat.send("s")
+        for _ in range(5 - int(number)):
+            screen = await chat.send("s")
+        assert "Ihre Antworten – Über Sie" in screen
+    await chat.close_input()
