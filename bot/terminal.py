@@ -8,8 +8,9 @@ not join Arabic letters in the former, and would be backwards when piped or copi
 from __future__ import annotations
 
 import asyncio
+import shlex
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from bot.usecases.turns import Conversations
@@ -72,26 +73,38 @@ async def chat(
     conversations: Conversations,
     person_id: str,
     locale: str,
-    t: Translator,
+    translators: Callable[[str], Translator],
     stdin: TextIO,
     stdout: TextIO,
+    resume: str,
 ) -> None:
-    """Runs until end of input. Every turn is saved before the next line is read."""
+    """Runs until end of input or Ctrl-C. Every turn is saved before the next line is read. `resume`:
+    the command line that brings this person back, said in the goodbye."""
     person = conversations.person(CHANNEL, person_id)
-    outcome = await conversations.handle(person, Start(), locale)
-    buttons = render(outcome, stdout)
-    lines = _read_lines(stdin)
-    while True:
-        stdout.write("> ")
-        stdout.flush()
-        line = await lines.get()
-        if line == "":
-            break
-        seq = outcome.state.seq if outcome.state is not None else 0
-        outcome = await conversations.handle(person, parse(line, buttons, seq), locale)
+    try:
+        outcome = await conversations.handle(person, Start(), locale)
         buttons = render(outcome, stdout)
-    stdout.write("\n" + goodbye(t) + "\n")
-    stdout.flush()
+        lines = _read_lines(stdin)
+        while True:
+            stdout.write("> ")
+            stdout.flush()
+            line = await lines.get()
+            if line == "":
+                break
+            seq = outcome.state.seq if outcome.state is not None else 0
+            outcome = await conversations.handle(person, parse(line, buttons, seq), locale)
+            buttons = render(outcome, stdout)
+    finally:  # also on Ctrl-C, which cancels this task; the person's language is the one they chose
+        stored = await _locale_of(conversations, person)
+        stdout.write("\n" + goodbye(translators(stored or locale), resume) + "\n")
+        stdout.flush()
+
+
+async def _locale_of(conversations: Conversations, person: str) -> str | None:
+    try:
+        return await asyncio.shield(conversations.locale_of(person))
+    except (asyncio.CancelledError, Exception):  # the database is away: the goodbye is still said
+        return None
 
 
 def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
@@ -110,6 +123,13 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str]:
     return queue
 
 
-def goodbye(t: Translator) -> str:
-    text = t._("Auf Wiedersehen! Ihr Stand ist gespeichert. Mit „mitsprache chat“ geht es weiter.")
-    return strip_marks(text)
+def goodbye(t: Translator, resume: str) -> str:
+    """The command stands on a line of its own, left to right, outside the translated sentence."""
+    text = t._("Auf Wiedersehen! Ihr Stand ist gespeichert. Mit diesem Befehl geht es weiter:")
+    return strip_marks(text) + "\n  " + resume
+
+
+def resume_command(argv0: str, person_id: str) -> str:
+    """The command line that resumes as `person_id`, with the program as it was started (a path to a
+    virtual environment's script is not on everybody's PATH)."""
+    return shlex.join([argv0, "chat", "--person", person_id])

@@ -140,14 +140,16 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     locale = args.lang or settings.default_locale
+    person = args.person or getpass.getuser()
     async with database(settings) as rt:
         await terminal.chat(
             _conversations(rt),
-            args.person or getpass.getuser(),
+            person,
             locale,
-            rt.translators(locale),
+            rt.translators,
             sys.stdin,
             sys.stdout,
+            terminal.resume_command(sys.argv[0], person),
         )
     return 0
 

@@ -14,7 +14,7 @@ from bot.terminal import goodbye
 from dialogs.bidi import MARKS, strip_marks
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.support.chat_driver import Chat, buttons, chat_env, number_of, run_cli, run_cli_apart
+from tests.support.chat_driver import MITSPRACHE, Chat, buttons, chat_env, number_of, run_cli, run_cli_apart
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
 
@@ -85,7 +85,9 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
     code, rest = await chat.close_input()
     assert code == 0
     assert not MARKS & set(chat.transcript), "raw direction marks in the terminal"
-    assert strip_marks(goodbye(t)) == goodbye(t) and goodbye(t) in rest
+    bye = goodbye(t, f"{MITSPRACHE} chat --person amal")
+    assert strip_marks(bye) == bye and bye in rest
+    assert "Auf Wiedersehen" not in bye
 
     engine = create_engine(env["MITSPRACHE_DATABASE_URL"])
     try:
@@ -133,7 +135,8 @@ async def test_ctrl_c_ends_cleanly_with_state_saved(env: dict[str, str]) -> None
     assert chat.proc.stdout is not None
     rest = (await chat.proc.stdout.read()).decode()
     assert code == 0
-    assert "Ihr Stand ist gespeichert" in rest
+    assert rest.count("Ihr Stand ist gespeichert") == 1
+    assert rest.rstrip().endswith(f"\n  {MITSPRACHE} chat --person sig")
     again, screen = await Chat.start(env, person="sig")
     assert "Über Sie – Frage 1 von 5" in screen
     await again.close_input()
