@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import shlex
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
+from bot.usecases.language import chosen, picker
 from bot.usecases.turns import Conversations
 from dialogs.bidi import strip_marks
 from dialogs.i18n import Translator
@@ -77,12 +78,24 @@ async def chat(
     stdin: TextIO,
     stdout: TextIO,
     resume: str,
+    locales: Sequence[str],
+    lang: str | None = None,
 ) -> None:
-    """Runs until end of input or Ctrl-C. Every turn is saved before the next line is read. `resume`:
-    the command line that brings this person back, said in the goodbye."""
+    """Runs until end of input or Ctrl-C. Every turn is saved before the next line is read.
+
+    `locale`: the default language; `lang`: the one asked for on the command line, which a new person
+    does not have to pick and a returning one switches to. `resume`: the command line that brings
+    this person back, said in the goodbye."""
     person = conversations.person(CHANNEL, person_id)
     try:
-        outcome = await conversations.handle(person, Start(), locale)
+        stored = await conversations.locale_of(person)
+        if stored is None and lang is None:  # new: first the language, then the consent in it
+            outcome = Outcome(None, (picker(locales, locale, translators(locale)),))
+        elif stored is not None and lang is not None and lang != stored:
+            outcome = await conversations.handle(person, chosen(lang, consented=True), lang)
+        else:
+            outcome = await conversations.handle(person, Start(), lang or locale)
+        locale = lang or locale  # the language of a person who has not consented yet
         buttons = render(outcome, stdout)
         lines = _read_lines(stdin)
         while True:
@@ -92,7 +105,17 @@ async def chat(
             if line == "":
                 break
             seq = outcome.state.seq if outcome.state is not None else 0
-            outcome = await conversations.handle(person, parse(line, buttons, seq), locale)
+            inp = parse(line, buttons, seq)
+            if isinstance(inp, Command) and inp.name == "language":
+                current = outcome.state.locale if outcome.state is not None else locale
+                outcome = Outcome(outcome.state, (picker(locales, current, translators(current)),))
+            elif isinstance(inp, Press) and inp.action == "lang" and inp.arg in locales:
+                locale = inp.arg
+                outcome = await conversations.handle(
+                    person, chosen(locale, outcome.state is not None), locale
+                )
+            else:
+                outcome = await conversations.handle(person, inp, locale)
             buttons = render(outcome, stdout)
     finally:  # also on Ctrl-C, which cancels this task; the person's language is the one they chose
         stored = await _locale_of(conversations, person)

@@ -150,6 +150,8 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdin,
             sys.stdout,
             terminal.resume_command(sys.argv[0], person),
+            known,
+            args.lang,
         )
     return 0
 

@@ -73,7 +73,7 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
     """The direction marks of the chat's text (dialogs/bidi.py) are not printed; a person who types an
     option as she reads it on the screen (a keyboard writes no marks) answers with it."""
     t = translator("ar")
-    chat, screen = await Chat.start({**env, "MITSPRACHE_DEFAULT_LOCALE": "ar"}, person="amal")
+    chat, screen = await Chat.start(env, person="amal", lang="ar")
     agree = strip_marks(t._("Ja, einverstanden"))
     screen = await chat.send(number_of(screen, agree))
     not_in_berlin = strip_marks(t.p_("about.bezirk.nicht_in_berlin", "nicht in Berlin"))
@@ -230,3 +230,47 @@ async def test_review_numbers_are_the_question_numbers(env: dict[str, str]) -> N
             screen = await chat.send("s")
         assert "Ihre Antworten – Über Sie" in screen
     await chat.close_input()
+
+
+async def test_a_new_person_picks_the_language_before_the_consent(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="lea", lang=None)
+    assert "Bitte wählen Sie Ihre Sprache." in screen
+    assert "Sind Sie einverstanden?" not in screen
+    assert number_of(screen, "Deutsch") == "1"  # the default language first
+    screen = await chat.send(number_of(screen, "English"))
+    agree = en._("Ja, einverstanden")
+    assert agree != "Ja, einverstanden" and agree in buttons(screen)
+    screen = await chat.send("/language")  # before the consent too
+    assert en._("Bitte wählen Sie Ihre Sprache.") in screen
+    assert number_of(screen, "English") == "1"  # the current language first
+    screen = await chat.send(number_of(screen, "Deutsch"))
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    assert "Über Sie – Frage 1 von 5" in screen
+    code, rest = await chat.close_input()
+    assert code == 0 and "Auf Wiedersehen!" in rest
+
+
+async def test_language_any_time_keeps_the_place_and_the_goodbye_follows(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="omar")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "Mitte"))
+    assert "Über Sie – Frage 2 von 5" in screen
+    screen = await chat.send("/language")
+    assert "Bitte wählen Sie Ihre Sprache." in screen
+    screen = await chat.send(number_of(screen, "English"))
+    title = en.p_("about.short_title", "Über Sie")
+    assert en._("{title} – Frage {number} von {total}", title=title, number=2, total=5) in screen
+    code, rest = await chat.close_input()
+    assert code == 0
+    assert goodbye(en, f"{MITSPRACHE} chat --person omar") in rest
+
+    # Started again with --lang, a returning person switches; without it, the language stays.
+    again, screen = await Chat.start(env, person="omar", lang="de")
+    assert "Über Sie – Frage 2 von 5" in screen
+    await again.close_input()
+    again, screen = await Chat.start(env, person="omar", lang=None)
+    assert "Über Sie – Frage 2 von 5" in screen
+    assert "Bitte wählen Sie Ihre Sprache." not in screen
+    await again.close_input()

@@ -40,9 +40,13 @@ class Chat:
         self.transcript = ""
 
     @classmethod
-    async def start(cls, env: dict[str, str], person: str = "tester") -> tuple[Chat, str]:
+    async def start(
+        cls, env: dict[str, str], person: str = "tester", lang: str | None = "de"
+    ) -> tuple[Chat, str]:
+        """`lang`: passed as --lang (a new person then gets no language picker); None: not passed."""
+        args = ["chat", "--person", person, *(["--lang", lang] if lang else [])]
         proc = await asyncio.create_subprocess_exec(
-            MITSPRACHE, "chat", "--person", person, env=env,
+            MITSPRACHE, *args, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
