@@ -13,13 +13,15 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
+from bot.usecases.invitations import Invitations
 from bot.usecases.language import chosen, picker
 from bot.usecases.turns import Conversations
 from dialogs.bidi import strip_marks
 from dialogs.i18n import Translator
-from dialogs.messages import Button, Command, Input, Outcome, Press, Start, Text
+from dialogs.messages import Button, Command, Input, Outcome, Press, Reply, Start, Text
 
 CHANNEL = "terminal"
+INVITATION_COMMANDS = ("events", "subscribe", "unsubscribe")
 
 
 # Moves between screens have letters, so that no option number can be mistaken for one: the options of
@@ -79,6 +81,7 @@ async def chat(
     stdout: TextIO,
     resume: str,
     locales: Sequence[str],
+    invitations: Invitations,
     lang: str | None = None,
 ) -> None:
     """Runs until end of input or Ctrl-C. Every turn is saved before the next line is read.
@@ -109,6 +112,11 @@ async def chat(
             if isinstance(inp, Command) and inp.name == "language":
                 current = outcome.state.locale if outcome.state is not None else locale
                 outcome = Outcome(outcome.state, (picker(locales, current, translators(current)),))
+            elif isinstance(inp, Command) and inp.name in INVITATION_COMMANDS:
+                t = translators(outcome.state.locale if outcome.state is not None else locale)
+                said = await _invitation_command(inp.name, invitations, t)
+                now = await conversations.view(person) or await conversations.handle(person, Start(), locale)
+                outcome = Outcome(now.state, (*said, *now.replies))
             elif isinstance(inp, Press) and inp.action == "lang" and inp.arg in locales:
                 locale = inp.arg
                 outcome = await conversations.handle(
@@ -121,6 +129,23 @@ async def chat(
         stored = await _locale_of(conversations, person)
         stdout.write("\n" + goodbye(translators(stored or locale), resume) + "\n")
         stdout.flush()
+
+
+async def _invitation_command(name: str, invitations: Invitations, t: Translator) -> list[Reply]:
+    """The events can be read here; answering one, or subscribing, needs a messenger: a reminder, a
+    moved date or a free seat is sent later, and a terminal is no address to send it to."""
+    if name == "events":
+        listed = await invitations.upcoming(t)
+        return [Reply(reply.text) for reply in listed]  # without the RSVP buttons
+    return [
+        Reply(
+            t._(
+                "Einladungen zu Veranstaltungen kommen per Telegram oder im Web-Chat; hier im "
+                "Terminal kann ich Ihnen keine schicken. Mit /events sehen Sie die nächsten "
+                "Veranstaltungen."
+            )
+        )
+    ]
 
 
 async def _locale_of(conversations: Conversations, person: str) -> str | None:

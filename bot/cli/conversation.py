@@ -131,6 +131,7 @@ def _conversations(rt: Runtime) -> Conversations:
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot import terminal
+    from bot.usecases.invitations import Invitations
 
     known = catalogs.shipped_locales()
     if args.lang is not None and args.lang not in known:
@@ -151,6 +152,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
             sys.stdout,
             terminal.resume_command(sys.argv[0], person),
             known,
+            Invitations(rt.sessions, rt.catalogue, rt.translators),
             args.lang,
         )
     return 0

@@ -274,3 +274,44 @@ async def test_language_any_time_keeps_the_place_and_the_goodbye_follows(env: di
     assert "Über Sie – Frage 2 von 5" in screen
     assert "Bitte wählen Sie Ihre Sprache." not in screen
     await again.close_input()
+
+
+async def test_everything_help_lists_answers_in_the_terminal(env: dict[str, str]) -> None:
+    """/events lists the events (to read: an answer to one needs a messenger, for reminders);
+    /subscribe says where invitations come; neither is an unknown command, and the question stays."""
+    code, out = await run_cli(env, "demo-data")
+    assert code == 0, out
+    chat, screen = await Chat.start(env, person="help")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    help_screen = await chat.send("/help")
+    listed = set(re.findall(r"^/(\w+)", help_screen, re.MULTILINE)) | set(
+        re.findall(r", /(\w+)", help_screen)
+    )
+    assert {
+        "fields",
+        "pause",
+        "language",
+        "events",
+        "subscribe",
+        "privacy",
+        "mydata",
+        "delete",
+        "help",
+    } <= listed
+    for command in sorted(listed):
+        screen = await chat.send(f"/{command}")
+        assert "Diesen Befehl kenne ich nicht" not in screen, command
+        if command == "pause":
+            await chat.send("w")
+        elif command == "language":
+            await chat.send(number_of(screen, "Deutsch"))
+        elif command == "delete":
+            await chat.send(number_of(screen, "Nein, behalten"))
+    screen = await chat.send(number_of(screen, "▶️ Über Sie"))  # /fields left the questions
+    screen = await chat.send("/events")
+    assert "Einladung: Mitsprache-Treffen" in screen
+    assert "Ich komme" not in screen and "Vielleicht" not in screen
+    assert "Über Sie – Frage 1 von 5" in screen and number_of(screen, "Pankow")
+    screen = await chat.send("/subscribe")
+    assert "Telegram oder im Web-Chat" in screen and "Über Sie – Frage 1 von 5" in screen
+    await chat.close_input()
