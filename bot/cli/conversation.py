@@ -12,9 +12,9 @@ import stat
 import sys
 from typing import TYPE_CHECKING
 
-from bot import catalogs, logs
+from bot import logs
 from bot.cli import sending
-from bot.cli.common import EXIT_CONFIG, command, database, in_loop
+from bot.cli.common import EXIT_CONFIG, HelpFormatter, command, database, in_loop
 from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
 
 if TYPE_CHECKING:
@@ -75,15 +75,28 @@ def register(sub: Subparsers) -> None:
         default=None,
         help="local person to answer as (default: your login name); the same name resumes",
     )
-    codes = catalogs.shipped_locales()
+    chat_.formatter_class = _ChatHelp
     chat_.add_argument(
         "--lang",
         default=None,
         metavar="CODE",
-        help=f"language: {', '.join(codes)} (default: MITSPRACHE_DEFAULT_LOCALE); for a person who "
-        "answered before, it changes their language",
+        help="language: {codes} (default: MITSPRACHE_DEFAULT_LOCALE); for a person who answered "
+        "before, it changes their language",
     )
     chat_.set_defaults(handler=in_loop(chat))
+
+
+class _ChatHelp(HelpFormatter):
+    """Lists the language codes when `mitsprache chat --help` is shown: finding them loads Babel,
+    which `mitsprache --help` must not wait for."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is not None and "{codes}" in text:
+            from bot import catalogs
+
+            text = text.replace("{codes}", ", ".join(catalogs.shipped_locales()))
+        return text
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -130,7 +143,7 @@ def _conversations(rt: Runtime) -> Conversations:
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import terminal
+    from bot import catalogs, terminal
     from bot.usecases.invitations import Invitations
 
     known = catalogs.shipped_locales()
