@@ -125,10 +125,24 @@ async def chat(
             else:
                 outcome = await conversations.handle(person, inp, locale)
             buttons = render(outcome, stdout)
-    finally:  # also on Ctrl-C, which cancels this task; the person's language is the one they chose
-        stored = await _locale_of(conversations, person)
-        stdout.write("\n" + goodbye(translators(stored or locale), resume) + "\n")
-        stdout.flush()
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task, then raises KeyboardInterrupt
+        await _say_goodbye(conversations, person, translators, locale, resume, stdout)
+        raise
+    await _say_goodbye(conversations, person, translators, locale, resume, stdout)
+
+
+async def _say_goodbye(
+    conversations: Conversations,
+    person: str,
+    translators: Callable[[str], Translator],
+    locale: str,
+    resume: str,
+    stdout: TextIO,
+) -> None:
+    """In the language the person chose (stored once they consented; `locale` before that)."""
+    stored = await _locale_of(conversations, person)
+    stdout.write("\n" + goodbye(translators(stored or locale), resume) + "\n")
+    stdout.flush()
 
 
 async def _invitation_command(name: str, invitations: Invitations, t: Translator) -> list[Reply]:

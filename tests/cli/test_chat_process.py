@@ -315,3 +315,14 @@ async def test_everything_help_lists_answers_in_the_terminal(env: dict[str, str]
     screen = await chat.send("/subscribe")
     assert "Telegram oder im Web-Chat" in screen and "Über Sie – Frage 1 von 5" in screen
     await chat.close_input()
+
+
+async def test_ctrl_c_says_goodbye_in_the_language_picked(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="kim", lang=None)
+    await chat.send(number_of(screen, "English"))  # not consented yet: nothing is stored
+    chat.proc.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(chat.proc.wait(), 30) == 0
+    assert chat.proc.stdout is not None
+    rest = (await chat.proc.stdout.read()).decode()
+    assert rest.strip() == goodbye(en, f"{MITSPRACHE} chat --person kim").strip()
