@@ -399,11 +399,12 @@ class _Turn:
         self.advance()
 
     def skip(self, question: Question) -> None:
-        q = self.questionnaire
-        assert q is not None
         fp = self.fp
-        if fp.answers.pop(question.id, None) is not None:
-            self.events.append(AnswerCleared(q.id, question.id))
+        if question.id in fp.answers:
+            # "Überspringen" moves on; it does not erase an answer given before (changing one's mind
+            # means choosing another answer, or "Keine Angabe").
+            self.advance(changed=False)
+            return
         if question.id not in fp.skipped:
             fp.skipped.append(question.id)
         self.help_after(question)
@@ -429,13 +430,13 @@ class _Turn:
             if question.id in fp.skipped:
                 fp.skipped.remove(question.id)
 
-    def advance(self) -> None:
+    def advance(self, changed: bool = True) -> None:
         q = self.questionnaire
         assert q is not None
         self.fp.current = first_open_question(q, self.fp) or REVIEW
         self.fp.selection = []
         self.state.seq += 1
-        if self.fp.current == REVIEW and self.fp.status == "done":
+        if changed and self.fp.current == REVIEW and self.fp.status == "done":
             # A change to an already sent field is saved at once; show the review again.
             self.replies.append(Reply(self.t._("Ihre Änderung ist gespeichert.")))
         self.enter_current()

@@ -74,11 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(settings, args)
     except KeyboardInterrupt:
-        # Every turn of the chat is committed before the next line is read, so nothing is lost here.
-        from bot.locales import translator
-        from bot.terminal import goodbye
-
-        print("\n" + goodbye(translator(settings.default_locale)))
+        # Ctrl-C ends a command normally; the terminal chat has said its goodbye (bot/terminal.py).
         return 0
     except Exception as exc:
         message = failure(settings, exc)

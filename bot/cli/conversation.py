@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli import sending
-from bot.cli.common import EXIT_CONFIG, command, database, in_loop
+from bot.cli.common import EXIT_CONFIG, HelpFormatter, command, database, in_loop
 from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ def register(sub: Subparsers) -> None:
         summary="answer the questionnaires in this terminal",
         description="""
             The same conversation as on Telegram and in the web chat, in this terminal: type the number
-            of a button, or text. Each name is a person of its own; the same name resumes where it
-            stopped. Ctrl-D or Ctrl-C ends it; every answer is saved at once.""",
+            of an option, the letter of a move (z back, s skip, p pause, m menu, a send), or text. Each
+            name is a person of its own; the same name resumes where it stopped. Ctrl-D or Ctrl-C ends
+            it; every answer is saved at once.""",
         examples=[("mitsprache chat", "as your login name, in MITSPRACHE_DEFAULT_LOCALE"),
                   ("mitsprache chat --person test1 --lang ar", "a second test person, in Arabic")],
     )  # fmt: skip
@@ -74,8 +75,28 @@ def register(sub: Subparsers) -> None:
         default=None,
         help="local person to answer as (default: your login name); the same name resumes",
     )
-    chat_.add_argument("--lang", default=None, help="language code, e.g. de (default: settings)")
+    chat_.formatter_class = _ChatHelp
+    chat_.add_argument(
+        "--lang",
+        default=None,
+        metavar="CODE",
+        help="language: {codes} (default: MITSPRACHE_DEFAULT_LOCALE); for a person who answered "
+        "before, it changes their language",
+    )
     chat_.set_defaults(handler=in_loop(chat))
+
+
+class _ChatHelp(HelpFormatter):
+    """Lists the language codes when `mitsprache chat --help` is shown: finding them loads Babel,
+    which `mitsprache --help` must not wait for."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is not None and "{codes}" in text:
+            from bot import catalogs
+
+            text = text.replace("{codes}", ", ".join(catalogs.shipped_locales()))
+        return text
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,17 +143,30 @@ def _conversations(rt: Runtime) -> Conversations:
 
 
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import terminal
+    from bot import catalogs, terminal
+    from bot.usecases.invitations import Invitations
 
+    known = catalogs.shipped_locales()
+    if args.lang is not None and args.lang not in known:
+        print(
+            f"mitsprache: unknown language {args.lang!r} for --lang; use one of: {', '.join(known)}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     locale = args.lang or settings.default_locale
+    person = args.person or getpass.getuser()
     async with database(settings) as rt:
         await terminal.chat(
             _conversations(rt),
-            args.person or getpass.getuser(),
+            person,
             locale,
-            rt.translators(locale),
+            rt.translators,
             sys.stdin,
             sys.stdout,
+            terminal.resume_command(sys.argv[0], person),
+            known,
+            Invitations(rt.sessions, rt.catalogue, rt.translators),
+            args.lang,
         )
     return 0
 

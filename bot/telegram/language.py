@@ -9,24 +9,16 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
-from bot import catalogs
 from bot.telegram import render
 from bot.telegram.buttons import Pressed
 from bot.telegram.callbacks import ButtonData
 from bot.telegram.commands import ChatMenus
 from bot.telegram.conversation import show
+from bot.usecases.language import chosen, picker
 from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
-from dialogs.messages import Button, Reply, SetLocale, Start
+from dialogs.messages import Start
 from dialogs.start_link import parse
-
-
-def picker(locales: Sequence[str], suggested: str, t: Translator) -> Reply:
-    """Each language named in its own script; the one the phone suggests comes first."""
-    ordered = [suggested, *[code for code in locales if code != suggested]]
-    buttons = [Button(catalogs.language_name(code), "lang", code) for code in ordered]
-    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-    return Reply(t._("Bitte wählen Sie Ihre Sprache."), rows)
 
 
 def make_router(conversations: Conversations, locales: Sequence[str], menus: ChatMenus) -> Router:
@@ -66,7 +58,7 @@ def make_router(conversations: Conversations, locales: Sequence[str], menus: Cha
             return
         if isinstance(query.message, Message):
             await render.retire_keyboard(query.message)
-        inp = SetLocale(code) if consented else Start()
+        inp = chosen(code, consented)
         outcome = await conversations.handle(person, inp, code, update_key)
         if query.message is not None:
             await show(bot, query.message.chat.id, outcome, code)

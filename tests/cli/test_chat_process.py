@@ -14,7 +14,7 @@ from bot.terminal import goodbye
 from dialogs.bidi import MARKS, strip_marks
 from storage.db import create_engine, session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from tests.support.chat_driver import Chat, buttons, chat_env, number_of, run_cli
+from tests.support.chat_driver import MITSPRACHE, Chat, buttons, chat_env, number_of, run_cli, run_cli_apart
 
 FREE_TEXT = "Mehr Dolmetscherinnen in den Praxen, bitte."
 
@@ -74,7 +74,7 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
     """The direction marks of the chat's text (dialogs/bidi.py) are not printed; a person who types an
     option as she reads it on the screen (a keyboard writes no marks) answers with it."""
     t = translator("ar")
-    chat, screen = await Chat.start({**env, "MITSPRACHE_DEFAULT_LOCALE": "ar"}, person="amal")
+    chat, screen = await Chat.start(env, person="amal", lang="ar")
     agree = strip_marks(t._("Ja, einverstanden"))
     screen = await chat.send(number_of(screen, agree))
     not_in_berlin = strip_marks(t.p_("about.bezirk.nicht_in_berlin", "nicht in Berlin"))
@@ -86,7 +86,9 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
     code, rest = await chat.close_input()
     assert code == 0
     assert not MARKS & set(chat.transcript), "raw direction marks in the terminal"
-    assert strip_marks(goodbye(t)) == goodbye(t) and goodbye(t) in rest
+    bye = goodbye(t, f"{MITSPRACHE} chat --person amal")
+    assert strip_marks(bye) == bye and bye in rest
+    assert "Auf Wiedersehen" not in bye
 
     engine = create_engine(env["MITSPRACHE_DATABASE_URL"])
     try:
@@ -137,7 +139,8 @@ async def test_ctrl_c_ends_cleanly_with_state_saved(env: dict[str, str]) -> None
     assert chat.proc.stdout is not None
     rest = (await chat.proc.stdout.read()).decode()
     assert code == 0
-    assert "Ihr Stand ist gespeichert" in rest
+    assert rest.count("Ihr Stand ist gespeichert") == 1
+    assert rest.rstrip().endswith(f"\n  {MITSPRACHE} chat --person sig")
     again, screen = await Chat.start(env, person="sig")
     assert "Über Sie – Frage 1 von 5" in screen
     await again.close_input()
@@ -158,3 +161,172 @@ async def test_wrong_configuration_is_explained(tmp_path: Path) -> None:
     assert code == 2
     assert "MITSPRACHE_DATABASE_URL" in out and "postgresql+asyncpg://" in out
     assert "MITSPRACHE_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR" in out
+
+
+async def test_lang_lists_the_codes_and_refuses_an_unknown_one(env: dict[str, str]) -> None:
+    code, out = await run_cli(env, "chat", "--help")
+    assert code == 0
+    assert "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi" in " ".join(out.split())
+    code, out, err = await run_cli_apart(env, "chat", "--lang", "xx")
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "mitsprache: unknown language 'xx' for --lang; use one of: "
+        "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi"
+    ]
+
+
+def question_number(screen: str) -> int:
+    return int(re.findall(r"Frage (\d+) von \d+", screen)[-1])
+
+
+async def test_moves_have_letters_so_option_numbers_cannot_move(env: dict[str, str]) -> None:
+    """On a 1–5 scale with "Keine Angabe" (6), 7 to 9 are no options: refused, not taken as moves."""
+    chat, screen = await Chat.start(env, person="scale")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(buttons(screen)["Mitte"])
+    assert "Über Sie – Frage 2 von 5" in screen
+    assert {"Zurück": "z", "Überspringen": "s", "Pause": "p"}.items() <= buttons(screen).items()
+    for _ in range(4):
+        screen = await chat.send("s")
+    screen = await chat.send(number_of(screen, "Absenden"))
+    screen = await chat.send(number_of(screen, "Gesundheit und Pflege"))
+    for _ in range(40):
+        if "1 = " in screen:
+            break
+        if "Schreiben Sie Ihre Antwort als Nachricht" in screen:
+            screen = await chat.send(FREE_TEXT)
+        elif "Fertig" in screen:
+            await chat.send("1")
+            screen = await chat.send(number_of(screen, "Fertig"))
+        else:
+            screen = await chat.send("1")
+    else:
+        raise AssertionError("no scale question in the field")
+    at = question_number(screen)
+    for typed in ("7", "8", "9"):
+        screen = await chat.send(typed)
+        assert "Bitte wählen Sie eine Zahl von 1 bis 5." in screen
+        assert question_number(screen) == at
+    screen = await chat.send("z")
+    assert question_number(screen) < at
+    screen = await chat.send("p")
+    assert buttons(screen) == {"Weitermachen": "w", "Zur Übersicht": "m"}
+    screen = await chat.send("w")
+    assert question_number(screen) < at
+    await chat.close_input()
+
+
+async def test_review_numbers_are_the_question_numbers(env: dict[str, str]) -> None:
+    chat, screen = await Chat.start(env, person="review")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send("1")
+    for _ in range(4):
+        screen = await chat.send("s")
+    assert "Ihre Antworten – Über Sie" in screen
+    assert number_of(screen, "Absenden") == "a"
+    for number in ("2", "5", "1"):
+        assert f"[{number}] ✎" in screen
+        screen = await chat.send(number)
+        assert f"Über Sie – Frage {number} von 5" in screen
+        screen = await chat.send("s")
+        for _ in range(5 - int(number)):
+            screen = await chat.send("s")
+        assert "Ihre Antworten – Über Sie" in screen
+    await chat.close_input()
+
+
+async def test_a_new_person_picks_the_language_before_the_consent(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="lea", lang=None)
+    assert "Bitte wählen Sie Ihre Sprache." in screen
+    assert "Sind Sie einverstanden?" not in screen
+    assert number_of(screen, "Deutsch") == "1"  # the default language first
+    screen = await chat.send(number_of(screen, "English"))
+    agree = en._("Ja, einverstanden")
+    assert agree != "Ja, einverstanden" and agree in buttons(screen)
+    screen = await chat.send("/language")  # before the consent too
+    assert en._("Bitte wählen Sie Ihre Sprache.") in screen
+    assert number_of(screen, "English") == "1"  # the current language first
+    screen = await chat.send(number_of(screen, "Deutsch"))
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    assert "Über Sie – Frage 1 von 5" in screen
+    code, rest = await chat.close_input()
+    assert code == 0 and "Auf Wiedersehen!" in rest
+
+
+async def test_language_any_time_keeps_the_place_and_the_goodbye_follows(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="omar")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "Mitte"))
+    assert "Über Sie – Frage 2 von 5" in screen
+    screen = await chat.send("/language")
+    assert "Bitte wählen Sie Ihre Sprache." in screen
+    screen = await chat.send(number_of(screen, "English"))
+    title = en.p_("about.short_title", "Über Sie")
+    assert en._("{title} – Frage {number} von {total}", title=title, number=2, total=5) in screen
+    code, rest = await chat.close_input()
+    assert code == 0
+    assert goodbye(en, f"{MITSPRACHE} chat --person omar") in rest
+
+    # Started again with --lang, a returning person switches; without it, the language stays.
+    again, screen = await Chat.start(env, person="omar", lang="de")
+    assert "Über Sie – Frage 2 von 5" in screen
+    await again.close_input()
+    again, screen = await Chat.start(env, person="omar", lang=None)
+    assert "Über Sie – Frage 2 von 5" in screen
+    assert "Bitte wählen Sie Ihre Sprache." not in screen
+    await again.close_input()
+
+
+async def test_everything_help_lists_answers_in_the_terminal(env: dict[str, str]) -> None:
+    """/events lists the events (to read: an answer to one needs a messenger, for reminders);
+    /subscribe says where invitations come; neither is an unknown command, and the question stays."""
+    code, out = await run_cli(env, "demo-data")
+    assert code == 0, out
+    chat, screen = await Chat.start(env, person="help")
+    screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    help_screen = await chat.send("/help")
+    listed = set(re.findall(r"^/(\w+)", help_screen, re.MULTILINE)) | set(
+        re.findall(r", /(\w+)", help_screen)
+    )
+    assert {
+        "fields",
+        "pause",
+        "language",
+        "events",
+        "subscribe",
+        "privacy",
+        "mydata",
+        "delete",
+        "help",
+    } <= listed
+    for command in sorted(listed):
+        screen = await chat.send(f"/{command}")
+        assert "Diesen Befehl kenne ich nicht" not in screen, command
+        if command == "pause":
+            await chat.send("w")
+        elif command == "language":
+            await chat.send(number_of(screen, "Deutsch"))
+        elif command == "delete":
+            await chat.send(number_of(screen, "Nein, behalten"))
+    screen = await chat.send(number_of(screen, "▶️ Über Sie"))  # /fields left the questions
+    screen = await chat.send("/events")
+    assert "Einladung: Mitsprache-Treffen" in screen
+    assert "Ich komme" not in screen and "Vielleicht" not in screen
+    assert "Über Sie – Frage 1 von 5" in screen and number_of(screen, "Pankow")
+    screen = await chat.send("/subscribe")
+    assert "Telegram oder im Web-Chat" in screen and "Über Sie – Frage 1 von 5" in screen
+    await chat.close_input()
+
+
+async def test_ctrl_c_says_goodbye_in_the_language_picked(env: dict[str, str]) -> None:
+    en = translator("en")
+    chat, screen = await Chat.start(env, person="kim", lang=None)
+    await chat.send(number_of(screen, "English"))  # not consented yet: nothing is stored
+    chat.proc.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(chat.proc.wait(), 30) == 0
+    assert chat.proc.stdout is not None
+    rest = (await chat.proc.stdout.read()).decode()
+    assert rest.strip() == goodbye(en, f"{MITSPRACHE} chat --person kim").strip()

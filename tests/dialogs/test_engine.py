@@ -917,11 +917,27 @@ def test_skipping_an_optional_question(engine: Engine, t: Translator) -> None:
     assert new_state(outcome).fields[FIELD].skipped == ["q_text"]
 
 
-def test_skipping_an_answered_optional_question_clears_the_answer(engine: Engine, t: Translator) -> None:
+def test_skipping_an_answered_optional_question_keeps_the_answer(engine: Engine, t: Translator) -> None:
     state, _ = at(engine, t, *TO_REVIEW_NO, ("edit", "q_text"))
+    answer = state.fields[FIELD].answers["q_text"]
     outcome = press(engine, state, t, "skip")
-    assert outcome.events == (AnswerCleared(FIELD, "q_text"),)
-    assert "q_text" not in new_state(outcome).fields[FIELD].answers
+    assert outcome.events == ()
+    after = new_state(outcome).fields[FIELD]
+    assert after.answers["q_text"] == answer
+    assert "q_text" not in after.skipped
+    assert REVIEW_TITLE in last(outcome).text
+    assert "(übersprungen)" not in last(outcome).text
+
+
+def test_skipping_an_answered_question_of_a_sent_field_says_nothing_changed(
+    engine: Engine, t: Translator
+) -> None:
+    state, _ = at(engine, t, *TO_REVIEW_NO, ("send", ""), ("open", FIELD), ("edit", "q_text"))
+    outcome = press(engine, state, t, "skip")
+    assert outcome.events == ()
+    assert not any("Ihre Änderung ist gespeichert" in text for text in texts(outcome))
+    assert REVIEW_TITLE in last(outcome).text
+    assert "q_text" in new_state(outcome).fields[FIELD].answers
 
 
 @pytest.mark.parametrize("moves", [(), TO_SINGLE_YES, TO_MULTI_NO, TO_SCALE_NO], ids=lambda m: str(len(m)))

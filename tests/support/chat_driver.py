@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 PROMPT = b"\n> "
-BUTTON = re.compile(r"\[(\d+)\] ([^\[\n]+?)(?=\s{3}\[|\n|$)")
+BUTTON = re.compile(r"\[([0-9a-z]+)\] ([^\[\n]+?)(?=\s{3}\[|\n|$)")
 MITSPRACHE = str(Path(sys.executable).with_name("mitsprache"))
 
 
@@ -40,9 +40,13 @@ class Chat:
         self.transcript = ""
 
     @classmethod
-    async def start(cls, env: dict[str, str], person: str = "tester") -> tuple[Chat, str]:
+    async def start(
+        cls, env: dict[str, str], person: str = "tester", lang: str | None = "de"
+    ) -> tuple[Chat, str]:
+        """`lang`: passed as --lang (a new person then gets no language picker); None: not passed."""
+        args = ["chat", "--person", person, *(["--lang", lang] if lang else [])]
         proc = await asyncio.create_subprocess_exec(
-            MITSPRACHE, "chat", "--person", person, env=env,
+            MITSPRACHE, *args, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
@@ -78,15 +82,15 @@ class Chat:
         await self.proc.wait()
 
 
-def buttons(screen: str) -> dict[str, int]:
-    """{label: number} of the options on the last screen."""
-    return {label.strip(): int(number) for number, label in BUTTON.findall(screen)}
+def buttons(screen: str) -> dict[str, str]:
+    """{label: key} of the buttons on the last screen: an option's number, or a move's letter."""
+    return {label.strip(): key for key, label in BUTTON.findall(screen)}
 
 
 def number_of(screen: str, label: str) -> str:
     found = buttons(screen)
     assert label in found, f"no button {label!r} in:\n{screen}"
-    return str(found[label])
+    return found[label]
 
 
 async def run_cli_apart(env: dict[str, str], *args: str, stdin: int | None = None) -> tuple[int, str, str]:
