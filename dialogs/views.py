@@ -58,7 +58,7 @@ def consent_request(t: Translator, facts: PrivacyFacts | None = None, field: str
     rights = t._("Mit /mydata sehen Sie Ihre Daten. Mit /delete löschen Sie alles, jederzeit.")
     question = t._("Sind Sie einverstanden?")
     return Reply(
-        f"{main}\n• {_retention(t, facts)}\n\n{rights}\n\n{question}",
+        t.lines([main, f"• {_retention(t, facts)}", "", rights, "", question]),
         (
             (Button(t._("Ja, einverstanden"), "agree", field),),
             (Button(t._("Mehr erfahren"), "more", field),),

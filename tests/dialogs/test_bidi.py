@@ -14,7 +14,7 @@ from bidi import get_base_level, get_display
 
 from bot.locales import translator
 from dialogs.bidi import FSI, LRI, PDI, RLM, balance, isolate, isolate_ltr, mark_lines, strip_marks
-from dialogs.definitions import Catalogue
+from dialogs.definitions import NO_ANSWER, Catalogue
 from dialogs.engine import Engine
 from dialogs.events import EventView, invitation
 from dialogs.i18n import Translator
@@ -205,7 +205,8 @@ def _replies(engine: Engine, t: Translator) -> list[Reply]:
     option, a text where one is asked) and sent, the menu, /mydata, /help."""
     outcome = engine.handle(None, Start(), t)
     replies = list(outcome.replies)
-    outcome = engine.handle(None, Press(0, "agree"), t)
+    replies += engine.handle(None, Press(0, "agree"), t).replies  # the age question
+    outcome = engine.handle(None, Press(0, "adult"), t)
     state = outcome.state
     replies += outcome.replies
     field_opened = False
@@ -270,10 +271,10 @@ def test_the_review_points_from_question_to_answer_in_the_reading_direction(
 ) -> None:
     engine = Engine(real_catalogue)
     for t, arrow in ((translator("ar"), "←"), (translator("de"), "→")):
-        state = engine.handle(None, Press(0, "agree"), t).state
+        state = engine.handle(None, Press(0, "adult"), t).state
         assert state is not None
         for _ in range(5):
-            state = engine.handle(state, Press(state.seq, "skip"), t).state
+            state = engine.handle(state, Press(state.seq, "pick", NO_ANSWER), t).state  # "Keine Angabe"
             assert state is not None
         review = engine.view(state, t)[-1].text
         answers = [line for line in lines_of(review) if arrow in line]
@@ -295,7 +296,7 @@ def test_the_review_points_from_question_to_answer_in_the_reading_direction(
 def test_a_typed_label_answers_without_its_marks(real_catalogue: Catalogue, typed: str) -> None:
     t = translator("ar")
     engine = Engine(real_catalogue)
-    state = engine.handle(None, Press(0, "agree"), t).state
+    state = engine.handle(None, Press(0, "adult"), t).state
     assert state is not None
     label = next(
         b.label for row in engine.view(state, t)[-1].buttons for b in row if b.arg == "friedrichshain"
@@ -309,7 +310,7 @@ def test_a_typed_label_answers_without_its_marks(real_catalogue: Catalogue, type
 def test_a_typed_arabic_label_answers(real_catalogue: Catalogue) -> None:
     t = translator("ar")
     engine = Engine(real_catalogue)
-    state = engine.handle(None, Press(0, "agree"), t).state
+    state = engine.handle(None, Press(0, "adult"), t).state
     assert state is not None
     label = next(
         b.label for row in engine.view(state, t)[-1].buttons for b in row if b.arg == "nicht_in_berlin"
@@ -324,9 +325,9 @@ def test_a_typed_arabic_label_answers(real_catalogue: Catalogue) -> None:
 def test_a_typed_age_range_with_marks_in_the_label_answers(real_catalogue: Catalogue) -> None:
     t = translator("fa")
     engine = Engine(real_catalogue)
-    state = engine.handle(None, Press(0, "agree"), t).state
+    state = engine.handle(None, Press(0, "adult"), t).state
     assert state is not None
-    state = engine.handle(state, Press(state.seq, "skip"), t).state  # the district
+    state = engine.handle(state, Press(state.seq, "pick", NO_ANSWER), t).state  # the district
     assert state is not None
     outcome = engine.handle(state, Text("18–29"), t)
     assert outcome.state is not None and outcome.state.fields["about"].answers.get("alter") == "a18_29"
