@@ -77,7 +77,8 @@ async def test_arabic_in_the_terminal_without_raw_marks_and_typed_labels_answer(
     chat, screen = await Chat.start(env, person="amal", lang="ar")
     agree = strip_marks(t._("Ja, einverstanden"))
     screen = await chat.send(number_of(screen, agree))
-    not_in_berlin = strip_marks(t.p_("about.bezirk.nicht_in_berlin", "nicht in Berlin"))
+    screen = await chat.send(number_of(screen, strip_marks(t._("16 Jahre oder älter"))))
+    not_in_berlin = strip_marks(t.p_("about.bezirk.nicht_in_berlin", "Ich wohne nicht in Berlin"))
     assert not_in_berlin in buttons(screen)
     screen = await chat.send(not_in_berlin)  # typed, not its number
     title = t.p_("about.short_title", "Über Sie")
@@ -184,15 +185,16 @@ async def test_moves_have_letters_so_option_numbers_cannot_move(env: dict[str, s
     """On a 1–5 scale with "Keine Angabe" (6), 7 to 9 are no options: refused, not taken as moves."""
     chat, screen = await Chat.start(env, person="scale")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     screen = await chat.send(buttons(screen)["Mitte"])
     assert "Über Sie – Frage 2 von 5" in screen
-    assert {"Zurück": "z", "Überspringen": "s", "Pause": "p"}.items() <= buttons(screen).items()
-    for _ in range(4):
-        screen = await chat.send("s")
+    assert {"Zurück": "z", "Pause": "p"}.items() <= buttons(screen).items()
+    for _ in range(4):  # "Keine Angabe": the one way to decline in "about you"
+        screen = await chat.send(number_of(screen, "Keine Angabe"))
     screen = await chat.send(number_of(screen, "Absenden"))
     screen = await chat.send(number_of(screen, "Gesundheit und Pflege"))
     for _ in range(40):
-        if "1 = " in screen:
+        if re.search(r"\[1\] 1 ", screen):  # a scale: "1 … Sehr schlecht" to "5 … Sehr gut"
             break
         if "Schreiben Sie Ihre Antwort als Nachricht" in screen:
             screen = await chat.send(FREE_TEXT)
@@ -206,7 +208,7 @@ async def test_moves_have_letters_so_option_numbers_cannot_move(env: dict[str, s
     at = question_number(screen)
     for typed in ("7", "8", "9"):
         screen = await chat.send(typed)
-        assert "Bitte wählen Sie eine Zahl von 1 bis 5." in screen
+        assert "Bitte tippen Sie auf eine der Antworten unten." in screen
         assert question_number(screen) == at
     screen = await chat.send("z")
     assert question_number(screen) < at
@@ -220,18 +222,20 @@ async def test_moves_have_letters_so_option_numbers_cannot_move(env: dict[str, s
 async def test_review_numbers_are_the_question_numbers(env: dict[str, str]) -> None:
     chat, screen = await Chat.start(env, person="review")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     screen = await chat.send("1")
     for _ in range(4):
-        screen = await chat.send("s")
+        screen = await chat.send(number_of(screen, "Keine Angabe"))
     assert "Ihre Antworten – Über Sie" in screen
     assert number_of(screen, "Absenden") == "a"
     for number in ("2", "5", "1"):
         assert f"[{number}] ✎" in screen
         screen = await chat.send(number)
         assert f"Über Sie – Frage {number} von 5" in screen
-        screen = await chat.send("s")
-        for _ in range(5 - int(number)):
-            screen = await chat.send("s")
+        for _ in range(6 - int(number)):
+            if "Ihre Antworten – Über Sie" in screen:
+                break
+            screen = await chat.send("1")  # the first option, then on to the review
         assert "Ihre Antworten – Über Sie" in screen
     await chat.close_input()
 
@@ -250,6 +254,7 @@ async def test_a_new_person_picks_the_language_before_the_consent(env: dict[str,
     assert number_of(screen, "English") == "1"  # the current language first
     screen = await chat.send(number_of(screen, "Deutsch"))
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     assert "Über Sie – Frage 1 von 5" in screen
     code, rest = await chat.close_input()
     assert code == 0 and "Auf Wiedersehen!" in rest
@@ -259,6 +264,7 @@ async def test_language_any_time_keeps_the_place_and_the_goodbye_follows(env: di
     en = translator("en")
     chat, screen = await Chat.start(env, person="omar")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     screen = await chat.send(number_of(screen, "Mitte"))
     assert "Über Sie – Frage 2 von 5" in screen
     screen = await chat.send("/language")
@@ -287,6 +293,7 @@ async def test_everything_help_lists_answers_in_the_terminal(env: dict[str, str]
     assert code == 0, out
     chat, screen = await Chat.start(env, person="help")
     screen = await chat.send(number_of(screen, "Ja, einverstanden"))
+    screen = await chat.send(number_of(screen, "16 Jahre oder älter"))
     help_screen = await chat.send("/help")
     listed = set(re.findall(r"^/(\w+)", help_screen, re.MULTILINE)) | set(
         re.findall(r", /(\w+)", help_screen)
