@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -19,6 +20,9 @@ from dialogs.definitions import Catalogue, load_catalogue
 from dialogs.i18n import Translator
 from storage import migrate
 from storage.db import create_engine, is_sqlite, session_factory
+
+if TYPE_CHECKING:
+    from bot.usecases.turns import Conversations
 
 
 @dataclass
@@ -40,6 +44,14 @@ class Runtime:
     @cached_property
     def key(self) -> bytes:
         return self.settings.key()
+
+    def conversations(self) -> Conversations:
+        """The turn use case every conversation shell starts from (terminal, Telegram, web)."""
+        from bot.usecases.turns import Conversations
+        from dialogs.engine import Engine
+
+        return Conversations(Engine(self.catalogue, self.settings.privacy_facts), self.sessions, self.key,
+                             self.translators)  # fmt: skip
 
     @cached_property
     def locales(self) -> list[str]:

@@ -26,13 +26,13 @@ def telegram_and_web(
     sender_session: Callable[[], BaseSession] | None = None,
 ) -> tuple[Dispatcher, WebChat | None]:
     from bot.telegram import app as telegram_app
+    from bot.usecases.web_inbox import CHANNEL, WebInbox
     from bot.web.app import build_web_chat
     from bot.web.transport import WebInboxTransport
-    from storage.web_notices import CHANNEL
 
     dp = telegram_app.build_dispatcher(
         conversations, conversations.sessions, locales, settings, sender_session=sender_session,
-        other_transports={CHANNEL: WebInboxTransport(conversations.sessions)},
+        other_transports={CHANNEL: WebInboxTransport(WebInbox(conversations.sessions))},
     )  # fmt: skip
     chat = build_web_chat(conversations, locales, settings, dp["worker"].poke) if web_chat else None
     return dp, chat

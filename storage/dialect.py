@@ -60,11 +60,14 @@ async def erase_remnants(sessions: async_sessionmaker[AsyncSession]) -> None:
 
     SQLite overwrites deleted content (`secure_delete`, set on every connection) but keeps the pages
     that held it in the write-ahead log until a checkpoint: copy them back and truncate the log.
-    PostgreSQL keeps dead rows until vacuum: autovacuum, and `mitsprache purge` (docs/privacy.md)."""
+    PostgreSQL keeps dead rows until vacuum: autovacuum, and `mitsprache purge` (see `reclaim`)."""
     bind = sessions.kw.get("bind")
-    if bind is None or bind.dialect.name != "sqlite":
-        return
-    async with bind.connect() as connection:
+    if bind is not None and bind.dialect.name == "sqlite":
+        await _checkpoint(bind)
+
+
+async def _checkpoint(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
         await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -82,8 +85,7 @@ async def reclaim(engine: AsyncEngine) -> None:
     their space reusable right away. SQLite overwrote them already (`secure_delete`); the write-ahead
     log still holds the pages that had them until a checkpoint."""
     if engine.dialect.name == "sqlite":
-        async with engine.connect() as connection:
-            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        await _checkpoint(engine)
         return
     async with engine.connect() as connection:
         vacuuming = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -19,9 +19,7 @@ from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
-    from bot.runtime import Runtime
     from bot.settings import Settings
-    from bot.usecases.turns import Conversations
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +133,6 @@ def _stdin_is_interactive() -> bool:
     return sys.stdin.isatty() or stat.S_ISFIFO(mode)
 
 
-def _conversations(rt: Runtime) -> Conversations:
-    from bot.usecases.turns import Conversations
-    from dialogs.engine import Engine
-
-    return Conversations(Engine(rt.catalogue, rt.settings.privacy_facts), rt.sessions, rt.key, rt.translators)
-
-
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot import catalogs, terminal
     from bot.usecases.invitations import Invitations
@@ -157,7 +148,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
     person = args.person or getpass.getuser()
     async with database(settings) as rt:
         await terminal.chat(
-            _conversations(rt),
+            rt.conversations(),
             person,
             locale,
             rt.translators,
@@ -181,7 +172,7 @@ async def _telegram(settings: Settings, host: str, port: int) -> int:
     assert settings.bot_token is not None
     await sending.check_telegram(settings)  # a wrong token or no connection, said in one line
     async with database(settings) as rt:
-        conversations = _conversations(rt)
+        conversations = rt.conversations()
         bot = telegram_app.build_bot(
             settings.bot_token.get_secret_value(), settings.telegram_api_url, wait_out_flood=True
         )

@@ -65,17 +65,13 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
     from bot.delivery.compose import composer
     from bot.delivery.worker import DeliveryWorker
     from bot.health import add_health
-    from bot.usecases.turns import Conversations
+    from bot.usecases.web_inbox import CHANNEL, WebInbox
     from bot.web.app import WebAccessLogger, build_web_chat
     from bot.web.transport import WebInboxTransport
-    from dialogs.engine import Engine
-    from storage.web_notices import CHANNEL
 
     logs.configure(settings.log_level)
     async with database(settings) as rt:
-        conversations = Conversations(
-            Engine(rt.catalogue, rt.settings.privacy_facts), rt.sessions, rt.key, rt.translators
-        )
+        conversations = rt.conversations()
         worker = DeliveryWorker(
             rt.sessions, composer(rt.sessions, rt.translators), rate=settings.broadcast_rate
         )
@@ -99,7 +95,9 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
             file=sys.stderr,
         )
         sender = (
-            asyncio.create_task(worker.forever({CHANNEL: WebInboxTransport(rt.sessions)})) if send else None
+            asyncio.create_task(worker.forever({CHANNEL: WebInboxTransport(WebInbox(rt.sessions))}))
+            if send
+            else None
         )
         try:
             await (_input_ends() if stop_on_eof else asyncio.Event().wait())

@@ -1,5 +1,5 @@
-"""The web chat's inbox: what the bot sent on its own to a person in the browser, shown on their next
-page and then gone. Owns its transaction."""
+"""The web chat's inbox: what the bot sent on its own to a person in the browser, kept until their next
+page (put by the web channel's transport) and shown there once. Each function owns its transaction."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dialogs.messages import Button, Reply, is_action
 from storage import web_notices
 
+CHANNEL = web_notices.CHANNEL
+web_chat_id = web_notices.web_chat_id  # a web subscriber's chat id, derived from the pseudonym
+
 
 class WebInbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+
+    async def put(self, chat_id: int, reply: Reply) -> bool:
+        """Keeps a reply for the web subscriber with this chat id; False when there is none (any more)."""
+        text = reply.text
+        if reply.attachment is not None and reply.attachment.caption:
+            text = f"{text}\n\n{reply.attachment.caption}" if text else reply.attachment.caption
+        buttons = [
+            [{"label": b.label, "action": b.action, "arg": b.arg} for b in row] for row in reply.buttons
+        ]
+        async with self.sessions() as session, session.begin():
+            return await web_notices.put(session, chat_id, text, buttons)
 
     async def take(self, person: str) -> list[Reply]:
         async with self.sessions() as session, session.begin():

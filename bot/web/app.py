@@ -30,7 +30,7 @@ from bot.failures import is_outage, where
 from bot.settings import Settings
 from bot.usecases.invitations import Channel, Invitations
 from bot.usecases.turns import Conversations
-from bot.usecases.web_inbox import WebInbox
+from bot.usecases.web_inbox import WebInbox, web_chat_id
 from bot.web import identity
 from dialogs import start_link, views
 from dialogs.i18n import Translator
@@ -49,7 +49,6 @@ from dialogs.messages import (
     Start,
     Text,
 )
-from storage.web_notices import web_chat_id
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

@@ -17,6 +17,7 @@ from bot.delivery.sender import Sender
 from bot.locales import translator
 from bot.usecases import events as event_usecases
 from bot.usecases.turns import Conversations
+from bot.usecases.web_inbox import WebInbox
 from bot.web.app import WebChat
 from bot.web.transport import WebInboxTransport
 from dialogs.definitions import Catalogue
@@ -111,7 +112,9 @@ async def test_a_freed_seat_reaches_the_waiting_browser_on_its_next_page(
 
     # The promotion was queued in the RSVP's transaction; the one paced sender delivers it.
     sessions = session_factory(db)
-    sender = Sender({"web": WebInboxTransport(sessions)}, sessions, composer(sessions, translator), rate=1000)
+    sender = Sender(
+        {"web": WebInboxTransport(WebInbox(sessions))}, sessions, composer(sessions, translator), rate=1000
+    )
     await sender.run_pending()
     page = await second.get("/")
     promoted = UK._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!")
