@@ -122,10 +122,20 @@ class FreeText:
 
 
 @dataclass(frozen=True)
+class MicroColumn:
+    """A column of row-level data: a stable id (question id or e.g. "bezirk"), the German header a
+    working group reads (the question text), and what the column holds after generalisation."""
+
+    id: str
+    header: str
+    explanation: str
+
+
+@dataclass(frozen=True)
 class Microdata:
     """Row-level data, k-anonymous over the demographics and the answers, without free text."""
 
-    columns: list[tuple[str, str]]  # (header, explanation)
+    columns: list[MicroColumn]
     rows: list[list[str | int | None]]
     removed_rows: int  # rows left out because no generalisation made them k-anonymous
     notes: list[str]  # German: what was generalised or suppressed
