@@ -241,12 +241,14 @@ async def people_who_answered(session: AsyncSession, event_id: int) -> list[Subs
 async def subscribe(
     session: AsyncSession, channel: str, chat_id: int, locale: str, districts: list[str], fields: list[str]
 ) -> Subscriber:
-    """Subscribe the person at this address, or change their wishes. The row holds no pseudonym."""
+    """Subscribe the person at this address, or change their wishes. The row holds no pseudonym, and
+    the day only: the moment of subscribing would match the moments of the person's answers."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     await upsert(
         session,
         Subscriber,
         {"channel": channel, "chat_id": chat_id, "locale": locale, "districts": districts,
-         "fields": fields, "status": "active", "subscribed_at": utcnow()},
+         "fields": fields, "status": "active", "subscribed_at": today},
         conflict=("channel", "chat_id"),
         update=("locale", "districts", "fields", "status"),
     )  # fmt: skip

@@ -163,7 +163,7 @@ class Subscriber(Base):
     districts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every district
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every field
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked | invalid
-    subscribed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    subscribed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)  # the day (events.subscribe)
 
 
 class Event(Base):

@@ -1,11 +1,11 @@
 """subscribers without the pseudonym: the database alone can no longer join a subscriber to their answers
 
 A subscription is found by its channel and chat id (unique now); where a person must be matched, the
-link is computed under the pseudonym key. Web subscribers' chat ids were 52 bits of the pseudonym,
-itself a link: they become a keyed hash of it under a key of their own, so this migration needs the
-pseudonym key when there are web subscribers (`mitsprache db upgrade` hands it over). The key is
-checked against the Telegram subscribers first, whose stored pseudonym must be the one their chat id
-gives under it.
+link is computed under the pseudonym key, and the time of subscribing is kept to the day. Web
+subscribers' chat ids were 52 bits of the pseudonym, itself a link: they become a keyed hash of it
+under a key of their own, so this migration needs the pseudonym key when there are web subscribers
+(`mitsprache db upgrade` hands it over). The key is checked against the Telegram subscribers first,
+whose stored pseudonym must be the one their chat id gives under it.
 
 Revision ID: 0008
 Revises: 0006
@@ -36,6 +36,7 @@ subscribers = sa.table(
     sa.column("pseudonym", sa.String()),
     sa.column("channel", sa.String()),
     sa.column("chat_id", sa.BigInteger()),
+    sa.column("subscribed_at", sa.DateTime(timezone=True)),
 )
 participants = sa.table("participants", sa.column("pseudonym", sa.String()))
 
@@ -86,6 +87,13 @@ def upgrade() -> None:
                 subscribers.update()
                 .where(subscribers.c.id == subscriber_id)
                 .values(chat_id=_web_chat_id(key, person))
+            )
+    # The day of subscribing only: the moment would match the moments of the person's answers.
+    for subscriber_id, at in bind.execute(sa.select(subscribers.c.id, subscribers.c.subscribed_at)).all():
+        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        if day != at:
+            bind.execute(
+                subscribers.update().where(subscribers.c.id == subscriber_id).values(subscribed_at=day)
             )
     with op.batch_alter_table("subscribers") as batch:
         batch.drop_constraint("uq_subscribers_pseudonym", type_="unique")
