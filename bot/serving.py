@@ -32,7 +32,7 @@ def telegram_and_web(
 
     dp = telegram_app.build_dispatcher(
         conversations, conversations.sessions, locales, settings, sender_session=sender_session,
-        other_transports={CHANNEL: WebInboxTransport(WebInbox(conversations.sessions))},
+        other_transports={CHANNEL: WebInboxTransport(WebInbox(conversations.sessions, conversations.key))},
     )  # fmt: skip
     chat = build_web_chat(conversations, locales, settings, dp["worker"].poke) if web_chat else None
     return dp, chat

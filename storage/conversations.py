@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
 from storage.dialect import upsert
+from storage.events import delete_subscriptions_of
 from storage.models import (
     Answer,
     ConversationStateRow,
     FieldCompletion,
     Participant,
     StaffForm,
-    Subscriber,
     utcnow,
 )
 
@@ -82,20 +82,26 @@ class ConversationRepository:
         )
         return expected + 1
 
-    async def forget(self, pseudonym: str) -> None:
-        """Delete the person: answers, state, completions, subscription and RSVPs (ON DELETE CASCADE)."""
+    async def forget(self, pseudonym: str, key: bytes) -> None:
+        """Delete the person: answers, state, completions (ON DELETE CASCADE), and their subscription
+        with its RSVPs, which holds no pseudonym and is found under the key."""
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
-        await self.session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
+        await delete_subscriptions_of(self.session, key, [pseudonym])
         await self.session.execute(delete(StaffForm).where(StaffForm.person == pseudonym))
 
-    async def purge_inactive(self, before: datetime) -> int:
-        """Retention: delete everyone whose conversation has not moved since `before`."""
-        result = await self.session.execute(
-            delete(Participant)
-            .where(Participant.pseudonym.in_(_inactive(before)))
-            .execution_options(synchronize_session=False)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    async def purge_inactive(self, before: datetime, key: bytes) -> int:
+        """Retention: delete everyone whose conversation has not moved since `before`, and their
+        subscriptions (matched under the key)."""
+        gone = (
+            await self.session.scalars(
+                delete(Participant)
+                .where(Participant.pseudonym.in_(_inactive(before)))
+                .returning(Participant.pseudonym)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        await delete_subscriptions_of(self.session, key, gone)
+        return len(gone)
 
     async def count_inactive(self, before: datetime) -> int:
         """How many people `purge_inactive(before)` would delete (a dry run)."""
@@ -106,9 +112,9 @@ class ConversationRepository:
 
     async def apply(self, pseudonym: str, events: Iterable[Event]) -> None:
         for event in events:
-            if isinstance(event, Forgotten):
-                await self.forget(pseudonym)
-            elif isinstance(event, ConsentGiven):
+            if isinstance(event, Forgotten):  # a slip would leave the subscription behind
+                raise ValueError("forgetting a person needs the key: call `forget`, not `apply`")
+            if isinstance(event, ConsentGiven):
                 self.session.add(Participant(pseudonym=pseudonym, locale=event.locale))
                 await self.session.flush()
             elif isinstance(event, AnswerSet):

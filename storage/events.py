@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.events import EventDefinition, EventView, RsvpAnswer
 from storage.dialect import upsert
 from storage.models import Broadcast, Event, Rsvp, Subscriber, utcnow
+from storage.pseudonym import WEB_CHANNEL, subscriber_pseudonym, web_chat_id
 
 
 async def add_event(session: AsyncSession, definition: EventDefinition) -> int:
@@ -238,36 +239,90 @@ async def people_who_answered(session: AsyncSession, event_id: int) -> list[Subs
 
 
 async def subscribe(
-    session: AsyncSession, pseudonym: str, channel: str, chat_id: int, locale: str,
-    districts: list[str], fields: list[str],
-) -> Subscriber:  # fmt: skip
+    session: AsyncSession, channel: str, chat_id: int, locale: str, districts: list[str], fields: list[str]
+) -> Subscriber:
+    """Subscribe the person at this address, or change their wishes. The row holds no pseudonym, and
+    the day only: the moment of subscribing would match the moments of the person's answers."""
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     await upsert(
         session,
         Subscriber,
-        {"pseudonym": pseudonym, "channel": channel, "chat_id": chat_id, "locale": locale,
-         "districts": districts, "fields": fields, "status": "active", "subscribed_at": utcnow()},
-        conflict=("pseudonym",),
-        update=("chat_id", "locale", "districts", "fields", "status"),
+        {"channel": channel, "chat_id": chat_id, "locale": locale, "districts": districts,
+         "fields": fields, "status": "active", "subscribed_at": today},
+        conflict=("channel", "chat_id"),
+        update=("locale", "districts", "fields", "status"),
     )  # fmt: skip
-    found = await subscriber(session, pseudonym)
+    found = await subscriber(session, channel, chat_id)
     assert found is not None
     return found
 
 
-async def subscriber(session: AsyncSession, pseudonym: str) -> Subscriber | None:
+async def subscriber(session: AsyncSession, channel: str, chat_id: int) -> Subscriber | None:
+    """The subscription of the person at this address (who is talking to us), if any."""
     return await session.scalar(
-        select(Subscriber).where(Subscriber.pseudonym == pseudonym).execution_options(populate_existing=True)
+        select(Subscriber)
+        .where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+        .execution_options(populate_existing=True)
     )
 
 
-async def unsubscribe(session: AsyncSession, pseudonym: str) -> bool:
+async def unsubscribe(session: AsyncSession, channel: str, chat_id: int) -> bool:
     """Withdraw the consent to invitations: the subscription and its RSVPs are deleted."""
-    result = await session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
+    result = await session.execute(
+        delete(Subscriber).where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+    )
     return bool(getattr(result, "rowcount", 0))
 
 
-async def deactivate_person(session: AsyncSession, pseudonym: str, status: str) -> None:
+async def deactivate(session: AsyncSession, channel: str, chat_id: int, status: str) -> None:
     """Stop invitations to a person who blocked the bot (or whose chat is gone)."""
     await session.execute(
-        sa_update(Subscriber).where(Subscriber.pseudonym == pseudonym).values(status=status)
+        sa_update(Subscriber)
+        .where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+        .values(status=status)
     )
+
+
+MATCHED_AT_ONCE = 1000  # subscribers read (and chat ids looked up) per query when people are matched
+
+
+async def subscriptions_of(session: AsyncSession, key: bytes, people: Collection[str]) -> list[int]:
+    """The ids of the subscriptions that belong to these pseudonyms, matched under the key: a web
+    subscriber by the chat id computed from the pseudonym; anyone else by the pseudonym computed from
+    their chat id, read batchwise (the table has nothing to look a pseudonym up by, on purpose)."""
+    wanted = set(people)
+    if not wanted:
+        return []
+    found: list[int] = []
+    web_chats = sorted({web_chat_id(key, person) for person in wanted})
+    for start in range(0, len(web_chats), MATCHED_AT_ONCE):
+        chunk = web_chats[start : start + MATCHED_AT_ONCE]
+        found += (
+            await session.scalars(
+                select(Subscriber.id).where(Subscriber.channel == WEB_CHANNEL, Subscriber.chat_id.in_(chunk))
+            )
+        ).all()
+    after = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(Subscriber.id, Subscriber.channel, Subscriber.chat_id)
+                .where(Subscriber.channel != WEB_CHANNEL, Subscriber.id > after)
+                .order_by(Subscriber.id)
+                .limit(MATCHED_AT_ONCE)
+            )
+        ).all()
+        if not rows:
+            return found
+        found += [row.id for row in rows if subscriber_pseudonym(key, row.channel, row.chat_id) in wanted]
+        after = rows[-1].id
+
+
+async def delete_subscriptions_of(session: AsyncSession, key: bytes, people: Collection[str]) -> int:
+    """Delete the subscriptions (and with them RSVPs and web notices) of these pseudonyms."""
+    ids = await subscriptions_of(session, key, people)
+    for start in range(0, len(ids), MATCHED_AT_ONCE):
+        await session.execute(
+            delete(Subscriber).where(Subscriber.id.in_(ids[start : start + MATCHED_AT_ONCE]))
+        )
+    return len(ids)

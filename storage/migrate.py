@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -34,24 +35,71 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+# A data migration that must compute under the pseudonym key asks for it here (`needs_key`). The key is
+# handed over as a function, so that it is only read when a migration finds rows that need it.
+KEY_ATTRIBUTE = "pseudonym_key"
+KeySource = Callable[[], bytes]
+
+
+class KeyNeeded(RuntimeError):
+    """A migration must compute under the pseudonym key, and none was given."""
+
+
+def needs_key(config: Config, why: str) -> bytes:
+    """The pseudonym key, for a migration (e.g. subscribers whose web chat id is computed under it)."""
+    source: KeySource | None = config.attributes.get(KEY_ATTRIBUTE)
+    if source is None:
+        raise KeyNeeded(
+            f"This migration needs the pseudonym key: {why}. Run `{UPGRADE_HINT}` with the bot's "
+            "settings (MITSPRACHE_PSEUDONYM_KEY, or the data folder that holds the key file)."
+        )
+    return source()
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head", key: KeySource | None = None) -> None:
+    """`key`: where a migration gets the pseudonym key if it needs it (`mitsprache db upgrade` passes
+    the settings'); without it, a migration that needs the key refuses with `KeyNeeded`."""
+
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
+        config.attributes[KEY_ATTRIBUTE] = key
         command.upgrade(config, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    await _migrating(engine, run)
 
 
-async def downgrade(engine: AsyncEngine, revision: str) -> None:
+async def downgrade(engine: AsyncEngine, revision: str, key: KeySource | None = None) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
+        config.attributes[KEY_ATTRIBUTE] = key
         command.downgrade(config, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    await _migrating(engine, run)
+
+
+async def _migrating(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
+    """Runs the migrations in one transaction. On SQLite without foreign keys: SQLite changes a table by
+    copying it and dropping the old one, and with foreign keys on, that drop would delete every row
+    that refers to it (ON DELETE CASCADE: a subscriber's RSVPs and web notices). The pragma must be set
+    outside a transaction (SQLite ignores it inside one); the references are checked before commit."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"a migration left {len(broken)} rows that refer to nothing")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

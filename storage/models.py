@@ -1,4 +1,5 @@
-"""Tables. Every row about a person is keyed by a pseudonym; no raw messenger id lives here."""
+"""Tables. A person's answers are keyed by a pseudonym; the one raw messenger id (a subscriber's chat
+id, needed to send invitations) is stored without it, so no table joins the two."""
 
 from __future__ import annotations
 
@@ -145,21 +146,24 @@ class ExportAudit(Base):
 class Subscriber(Base):
     """A person who agreed to receive event invitations (a consent of its own).
 
-    The only table with a raw messenger id: it is needed to send the messages. `pseudonym` links
-    it to the person for /mydata and /delete without a foreign key to the questionnaire consent.
+    The only table with a raw messenger id: it is needed to send the messages. It holds no pseudonym,
+    so the database alone cannot join a subscriber to their answers: the link is computed under the
+    key where a person must be matched (storage/pseudonym.py: `subscriber_pseudonym` for a messenger's
+    chat id, `web_chat_id` for the web chat's), and a person who is talking to us is found by their
+    channel and chat id.
     """
 
     __tablename__ = "subscribers"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     locale: Mapped[str] = mapped_column(String(16))
     districts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every district
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every field
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked | invalid
-    subscribed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    subscribed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)  # the day (events.subscribe)
 
 
 class Event(Base):

@@ -1,7 +1,7 @@
 """The web chat's inbox: messages the bot sent on its own to people who use the browser.
 
-A web subscriber's "chat id" is derived from their pseudonym (see `web_chat_id`): the sender addresses
-every channel by chat id, and the web has no id of its own to offer.
+A web subscriber's "chat id" is a keyed hash of their pseudonym (storage/pseudonym.web_chat_id): the
+sender addresses every channel by chat id, and the web has no id of its own to offer.
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Subscriber, WebNotice
+from storage.pseudonym import WEB_CHANNEL
 
-CHANNEL = "web"
+CHANNEL = WEB_CHANNEL
 KEPT_PER_PERSON = 20  # older notices are dropped: the page shows the newest, nothing grows unbounded
-
-
-def web_chat_id(pseudonym: str) -> int:
-    """52 bits of the pseudonym: unique among any realistic number of people, and fits a BIGINT."""
-    return int(pseudonym[:13], 16)
 
 
 async def put(session: AsyncSession, chat_id: int, text: str, buttons: list[list[dict[str, str]]]) -> bool:
@@ -43,13 +39,14 @@ async def put(session: AsyncSession, chat_id: int, text: str, buttons: list[list
     return True
 
 
-async def take(session: AsyncSession, pseudonym: str) -> Sequence[WebNotice]:
-    """The person's notices, oldest first, and gone from the inbox (each is shown once)."""
+async def take(session: AsyncSession, chat_id: int) -> Sequence[WebNotice]:
+    """The notices of the web subscriber with this chat id, oldest first, and gone from the inbox (each
+    is shown once)."""
     notices = (
         await session.scalars(
             select(WebNotice)
             .join(Subscriber, Subscriber.id == WebNotice.subscriber_id)
-            .where(Subscriber.pseudonym == pseudonym)
+            .where(Subscriber.channel == CHANNEL, Subscriber.chat_id == chat_id)
             .order_by(WebNotice.id)
         )
     ).all()

@@ -70,7 +70,7 @@ async def upgrade(settings: Settings, args: argparse.Namespace) -> int:
         print(f'Created the database "{target.database}" on {target.host or "localhost"}.')
     async with database(settings, check_schema=False) as rt:
         with connecting():
-            await migrate.upgrade(rt.engine)
+            await migrate.upgrade(rt.engine, key=settings.key)  # read only if a migration needs it
     print(f"Database is up to date (revision {migrate.head_revision()}).")
     return 0
 

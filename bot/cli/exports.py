@@ -328,7 +328,7 @@ async def purge(settings: Settings, args: argparse.Namespace) -> int:
                 "answers (dry run: nothing deleted)"
             )
             return 0
-        removed = await people.purge_inactive(before)
+        removed = await people.purge_inactive(before, rt.key)
     async with database(settings) as rt:
         await reclaim(rt.engine)  # gone from the files too, not only from the tables
     print(f"deleted {removed} people inactive since before {before:%Y-%m-%d}, with all their answers")

@@ -95,7 +95,7 @@ async def serve_web(settings: Settings, host: str, port: int, *, send: bool, sto
             file=sys.stderr,
         )
         sender = (
-            asyncio.create_task(worker.forever({CHANNEL: WebInboxTransport(WebInbox(rt.sessions))}))
+            asyncio.create_task(worker.forever({CHANNEL: WebInboxTransport(WebInbox(rt.sessions, rt.key))}))
             if send
             else None
         )

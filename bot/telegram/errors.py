@@ -9,7 +9,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
 from bot.failures import is_outage, where
-from bot.usecases.invitations import Invitations
+from bot.telegram.transport import CHANNEL
+from bot.usecases.invitations import Channel, Invitations
 from dialogs import views
 from dialogs.i18n import Translator
 
@@ -20,19 +21,17 @@ def make_router(invitations: Invitations) -> Router:
     router = Router(name="errors")
 
     @router.errors()
-    async def on_error(
-        event: ErrorEvent, bot: Bot, t: Translator | None = None, person: str | None = None
-    ) -> bool:
+    async def on_error(event: ErrorEvent, bot: Bot, t: Translator | None = None) -> bool:
         exc = event.exception
+        chat_id = _chat_id(event)
         if isinstance(exc, TelegramForbiddenError):
             # The person blocked the bot while their update was handled: nothing more goes to them.
             log.info("person blocked the bot while being answered")
-            if person is not None:
-                await invitations.mark_unreachable(person)
+            if chat_id is not None:
+                await invitations.mark_unreachable(Channel(CHANNEL, chat_id))
             return True
         # The type and where it happened, never the message: it may quote a person's input.
         log.error("update failed", extra={"error": type(exc).__name__, "where": where(exc)})
-        chat_id = _chat_id(event)
         if chat_id is None:
             return True
         t = t or Translator()

@@ -30,7 +30,8 @@ LISTED_EVENTS = 10
 
 @dataclass(frozen=True)
 class Channel:
-    """Where a person can be reached for invitations: the channel and its chat id there."""
+    """Where a person can be reached for invitations: the channel and its chat id there. A person who
+    is talking to us is found by it; their subscription holds no pseudonym."""
 
     name: str
     chat_id: int
@@ -62,7 +63,7 @@ class Invitations:
         return subscription.ask(t)
 
     async def subscribe_step(
-        self, person: str, channel: Channel, locale: str, arg: str, update: str | None = None
+        self, channel: Channel, locale: str, arg: str, update: str | None = None
     ) -> list[Reply]:
         """One button of the subscription; `update` makes a redelivered tap harmless."""
         t = self.translators(locale)
@@ -70,24 +71,24 @@ class Invitations:
         async with self.sessions() as session, session.begin():
             if update is not None and await processed.seen(session, update):
                 return []
-            stored = await events.subscriber(session, person)
+            stored = await events.subscriber(session, channel.name, channel.chat_id)
             current = Wishes(tuple(stored.districts), tuple(stored.fields)) if stored else None
             outcome = subscription.handle(arg, current, fields, t)
             if outcome.store is not None and outcome.store != current:
                 await events.subscribe(
-                    session, person, channel.name, channel.chat_id, locale,
+                    session, channel.name, channel.chat_id, locale,
                     list(outcome.store.districts), list(outcome.store.fields),
                 )  # fmt: skip
                 if update is not None:
                     await processed.record(session, update)
         return list(outcome.replies)
 
-    async def unsubscribe(self, person: str, t: Translator) -> Reply:
+    async def unsubscribe(self, channel: Channel, t: Translator) -> Reply:
         async with self.sessions() as session, session.begin():
-            removed = await events.unsubscribe(session, person)
+            removed = await events.unsubscribe(session, channel.name, channel.chat_id)
         return subscription.unsubscribed(removed, t)
 
-    async def rsvp(self, person: str, arg: str, t: Translator) -> list[Reply]:
+    async def rsvp(self, channel: Channel, arg: str, t: Translator) -> list[Reply]:
         """An answer to an invitation ("<event id>:yes|maybe|no"). Repeating it changes nothing."""
         event_id, answer = parse_rsvp(arg)
         if event_id is None or answer is None:
@@ -95,7 +96,7 @@ class Invitations:
         # Read before the RSVP's own transaction: events.answer must be its first statement (it takes
         # the event's write lock before counting seats).
         async with self.sessions() as session:
-            subscriber = await events.subscriber(session, person)
+            subscriber = await events.subscriber(session, channel.name, channel.chat_id)
         if subscriber is None:
             return [subscription.not_subscribed(t), subscription.ask(t)]  # one tap away
         async with self.sessions() as session, session.begin():
@@ -113,10 +114,10 @@ class Invitations:
             replies.append(Reply(file.caption, attachment=file))
         return replies
 
-    async def mark_unreachable(self, person: str) -> None:
+    async def mark_unreachable(self, channel: Channel) -> None:
         """The person blocked the bot: no invitation goes to them any more."""
         async with self.sessions() as session, session.begin():
-            await events.deactivate_person(session, person, "blocked")
+            await events.deactivate(session, channel.name, channel.chat_id, "blocked")
 
 
 def parse_rsvp(arg: str) -> tuple[int | None, RsvpAnswer | None]:

@@ -87,7 +87,7 @@ class Conversations:
             locale = state.locale
         outcome = self.engine.handle(state, inp, self.translators(locale))
         if any(isinstance(e, Forgotten) for e in outcome.events):
-            await repo.forget(person)
+            await repo.forget(person, self.key)
         elif outcome.state is not None:
             if stored is not None and not outcome.events and outcome.state == stored.state:
                 return outcome  # nothing changed (a stale tap, a help text): no write, no conflict

@@ -7,14 +7,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.messages import Button, Reply, is_action
 from storage import web_notices
+from storage.pseudonym import web_chat_id
 
 CHANNEL = web_notices.CHANNEL
-web_chat_id = web_notices.web_chat_id  # a web subscriber's chat id, derived from the pseudonym
 
 
 class WebInbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], key: bytes) -> None:
+        """`key`: the pseudonym key, under which a person's web chat id is computed."""
         self.sessions = sessions
+        self.key = key
+
+    def chat_id(self, person: str) -> int:
+        """Where the web chat reaches this person (their subscription, their inbox): a keyed hash of
+        the pseudonym, so the subscribers table shares no value with the answers."""
+        return web_chat_id(self.key, person)
 
     async def put(self, chat_id: int, reply: Reply) -> bool:
         """Keeps a reply for the web subscriber with this chat id; False when there is none (any more)."""
@@ -29,7 +36,7 @@ class WebInbox:
 
     async def take(self, person: str) -> list[Reply]:
         async with self.sessions() as session, session.begin():
-            notices = await web_notices.take(session, person)
+            notices = await web_notices.take(session, self.chat_id(person))
         return [
             Reply(
                 notice.text,

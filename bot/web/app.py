@@ -30,7 +30,7 @@ from bot.failures import is_outage, where
 from bot.settings import Settings
 from bot.usecases.invitations import Channel, Invitations
 from bot.usecases.turns import Conversations
-from bot.usecases.web_inbox import WebInbox, web_chat_id
+from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
 from dialogs import start_link, views
 from dialogs.i18n import Translator
@@ -208,6 +208,10 @@ class WebChat:
 
     def _person(self, code: str) -> str:
         return self.conversations.person(identity.CHANNEL, code)
+
+    def _channel(self, person: str) -> Channel:
+        """Where invitations reach this browser's person: their web inbox."""
+        return Channel(identity.CHANNEL, self.inbox.chat_id(person))
 
     def _url_locale(self, request: web.Request) -> str | None:
         wanted = request.query.get("lang", "")
@@ -394,14 +398,13 @@ class WebChat:
         elif what == "subscribe":
             replies = [self.invitations.ask(t)]
         elif what == "unsubscribe":
-            replies = [await self.invitations.unsubscribe(person, t)]
+            replies = [await self.invitations.unsubscribe(self._channel(person), t)]
         elif what == "sub":
-            channel = Channel(identity.CHANNEL, web_chat_id(person))
-            replies = await self.invitations.subscribe_step(person, channel, state.locale, arg, update)
+            replies = await self.invitations.subscribe_step(self._channel(person), state.locale, arg, update)
             if not replies:  # a resubmitted form: the step was taken already
                 raise web.HTTPSeeOther("/")
         else:
-            replies = await self.invitations.rsvp(person, arg, t)
+            replies = await self.invitations.rsvp(self._channel(person), arg, t)
         return _redirect(f"/?f={self.flashes.put(tuple(replies), state.seq, state.locale)}")
 
     def _keep_cookie(self, response: web.StreamResponse, code: str) -> None:
@@ -528,7 +531,7 @@ def build_web_chat(
     return WebChat(
         conversations,
         Invitations(sessions, conversations.engine.catalogue, translators, poke),
-        WebInbox(sessions),
+        WebInbox(sessions, conversations.key),
         locales,
         settings.default_locale,
         translators,

@@ -34,7 +34,7 @@ async def env(env: dict[str, str], db: AsyncEngine) -> dict[str, str]:
     async with session_factory(db)() as session, session.begin():
         event_id = await events.add_event(session, upcoming_demo_event(datetime.now(UTC)))
         for chat in CHATS:
-            await events.subscribe(session, f"person-{chat}", "telegram", chat, "de", [], [])
+            await events.subscribe(session, "telegram", chat, "de", [], [])
     env["EVENT"] = str(event_id)
     return env
 

@@ -196,9 +196,9 @@ async def test_event_publish_change_and_cancel_queue_notices(
     try:
         async with session_factory(engine)() as session, session.begin():
             for user, reply in ((1, "yes"), (2, "no")):
-                found = await events.subscribe(session, f"person-{user}", "telegram", user, "de", [], [])
+                found = await events.subscribe(session, "telegram", user, "de", [], [])
                 await events.answer(session, event_id, found.id, reply)  # type: ignore[arg-type]
-            await events.subscribe(session, "person-3", "telegram", 3, "de", [], [])  # did not answer
+            await events.subscribe(session, "telegram", 3, "de", [], [])  # did not answer
         moved = tmp_path / "moved.yaml"
         later = start + timedelta(days=1)
         end = (later + timedelta(hours=2)).isoformat()

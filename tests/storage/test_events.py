@@ -114,8 +114,7 @@ def test_calendar_file_parses_back() -> None:
 
 
 async def _subscriber(session: object, number: int) -> int:
-    found = await events.subscribe(session, pseudonym(KEY, "telegram", number), "telegram",  # type: ignore[arg-type]
-                                   number, "de", [], [])  # fmt: skip
+    found = await events.subscribe(session, "telegram", number, "de", [], [])  # type: ignore[arg-type]
     return found.id
 
 
@@ -166,7 +165,7 @@ async def test_delete_and_unsubscribe_remove_subscription_and_rsvps(db: AsyncEng
         first, second = await _subscriber(session, 1), await _subscriber(session, 2)
         await events.answer(session, event_id, first, "yes")
         await events.answer(session, event_id, second, "yes")
-        await ConversationRepository(session).forget(pseudonym(KEY, "telegram", 1))
-        assert await events.unsubscribe(session, pseudonym(KEY, "telegram", 2))
+        await ConversationRepository(session).forget(pseudonym(KEY, "telegram", 1), KEY)
+        assert await events.unsubscribe(session, "telegram", 2)
         assert await session.scalar(select(func.count()).select_from(Subscriber)) == 0
         assert await session.scalar(select(func.count()).select_from(Rsvp)) == 0

@@ -216,7 +216,7 @@ async def test_purge_removes_only_the_inactive(db: AsyncEngine) -> None:
         )
     async with session_factory(db)() as session, session.begin():
         removed = await ConversationRepository(session).purge_inactive(
-            datetime.now(UTC) - timedelta(days=365)
+            datetime.now(UTC) - timedelta(days=365), KEY
         )
         assert removed == 1
         assert await ConversationRepository(session).load(new) is not None

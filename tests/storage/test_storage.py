@@ -223,7 +223,7 @@ async def test_reclaim_after_a_purge_makes_deleted_rows_physically_gone(db: Asyn
     async with session_factory(db)() as session, session.begin():
         await ConversationRepository(session).apply("gone", events)
     async with session_factory(db)() as session, session.begin():
-        await ConversationRepository(session).forget("gone")
+        await ConversationRepository(session).forget("gone", KEY)
     await reclaim(db)
     if db.dialect.name == "sqlite":
         database = Path(str(db.url.database))

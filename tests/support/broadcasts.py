@@ -41,7 +41,6 @@ async def add_subscribers(
     async with session_factory(engine)() as session:
         rows = [
             Subscriber(
-                pseudonym=f"p{chat}",
                 channel="telegram",
                 chat_id=chat,
                 locale=locale or LOCALES[chat % len(LOCALES)],

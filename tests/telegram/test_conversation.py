@@ -340,7 +340,7 @@ async def test_invitations_rsvp_waitlist_calendar_and_reminder(
     assert reminders() == 1
     await second.say("/unsubscribe")
     async with session_factory(sqlite_db)() as session:
-        assert await events.subscriber(session, bot.pseudonym(9202)) is None
+        assert await events.subscriber(session, "telegram", 9202) is None
 
 
 async def test_event_broadcast_reaches_the_audience_in_their_language(
@@ -356,9 +356,7 @@ async def test_event_broadcast_reaches_the_audience_in_their_language(
             fields=["partizipation"], status="published",
         ))  # fmt: skip
         for person, districts in ((arabic, ["spandau"]), (german, []), (pankow, ["pankow"])):
-            await events.subscribe(
-                session, bot.pseudonym(person.id), "telegram", person.id, person.locale, districts, []
-            )
+            await events.subscribe(session, "telegram", person.id, person.locale, districts, [])
     assert bot.bot is not None
     sessions = session_factory(sqlite_db)
     queued = await create(sessions, BroadcastRequest("invitation", Audience.of(["spandau"]), event_id))

@@ -32,7 +32,7 @@ from dialogs.events import EventDefinition
 from storage import events
 from storage.db import session_factory
 from storage.models import Answer, FieldCompletion, Participant
-from storage.web_notices import web_chat_id
+from storage.pseudonym import web_chat_id
 from tests.support.broadcasts import BASE, STAFF, add_subscribers, new_broadcast, sends_per_chat, staff_calls
 from tests.support.broadcasts import statuses as delivery_statuses
 from tests.support.database import ALL_PERSONAL_TABLES
@@ -202,8 +202,7 @@ async def test_one_process_serves_the_webhook_and_the_web_chat_with_one_sender(
                 "ends_at": start + timedelta(hours=1), "place": "Rathaus Tiergarten", "district": "mitte",
                 "status": "published",
             }))  # fmt: skip
-            telegram_person = bot.pseudonym(8201)
-            await events.subscribe(session, telegram_person, "telegram", 8201, "de", [], [])
+            await events.subscribe(session, "telegram", 8201, "de", [], [])
         for _ in range(40):  # more than the web chat's burst: Telegram's posts are never refused
             await Person(served, 8300 + _).say("/help")
         assert set(served.webhook_statuses) == {200}
@@ -217,10 +216,11 @@ async def test_one_process_serves_the_webhook_and_the_web_chat_with_one_sender(
                 assert page.status == 200 and "Danke! Sie können jetzt beginnen." in await page.text()
             web_person = next(c.value for c in browser.cookie_jar if c.key == "mitsprache")
             person = bot.conversations.person("web", web_person)
+            web_chat = web_chat_id(bot.conversations.key, person)
             async with session_factory(db)() as session, session.begin():
-                await events.subscribe(session, person, "web", web_chat_id(person), "de", [], [])
-                for who in (telegram_person, person):
-                    subscriber = await events.subscriber(session, who)
+                await events.subscribe(session, "web", web_chat, "de", [], [])
+                for channel, chat in (("telegram", 8201), ("web", web_chat)):
+                    subscriber = await events.subscriber(session, channel, chat)
                     assert subscriber is not None
                     await events.answer(session, event_id, subscriber.id, "yes")
             assert await event_usecases.cancel(session_factory(db), event_id) is not None

@@ -76,8 +76,7 @@ async def subscribers(
     found = [Person(fake, user, locale) for user, locale in people]
     async with session_factory(db)() as session, session.begin():
         for person in found:
-            pseudonym = running.pseudonym(person.id)
-            await events.subscribe(session, pseudonym, "telegram", person.id, person.locale, [], [])
+            await events.subscribe(session, "telegram", person.id, person.locale, [], [])
     return found
 
 
@@ -287,7 +286,7 @@ async def test_change_and_cancellation_reach_everyone_who_answered(
     answered, never = people[:3], people[3]
     async with session_factory(db)() as session, session.begin():
         for person, reply in zip(answered, ("yes", "maybe", "no"), strict=True):  # 9804 never answered
-            found = await events.subscriber(session, running.pseudonym(person.id))
+            found = await events.subscriber(session, "telegram", person.id)
             assert found is not None
             await events.answer(session, event_id, found.id, reply)  # type: ignore[arg-type]
     await staff.say("/event_list")
@@ -343,7 +342,7 @@ async def test_an_unfinished_broadcast_resumes_when_the_bot_starts(
     sessions = session_factory(db)
     async with sessions() as session, session.begin():
         for user in (9901, 9902, 9903):
-            await events.subscribe(session, f"p{user}", "telegram", user, "de", [], [])
+            await events.subscribe(session, "telegram", user, "de", [], [])
         broadcast_id = await outbox.create_broadcast(session, "invitation", event_id=event_id)
         await outbox.enqueue(session, broadcast_id)
         await outbox.begin(session, broadcast_id)  # as if a crash had interrupted it

@@ -15,7 +15,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.transport import ChatGone
 from bot.delivery.worker import DeliveryWorker
 from bot.locales import translator
-from bot.usecases.invitations import Invitations
+from bot.usecases.invitations import Channel, Invitations
 from dialogs.definitions import Catalogue
 from dialogs.events import EventDefinition
 from dialogs.messages import Reply
@@ -36,7 +36,12 @@ def an_event(starts: datetime, capacity: int | None = None) -> EventDefinition:
 async def subscribe(engine: AsyncEngine, people: range) -> None:
     async with session_factory(engine)() as session, session.begin():
         for n in people:
-            await events.subscribe(session, f"p{n}", "telegram", 7_000_000 + n, "de", [], [])
+            await events.subscribe(session, "telegram", 7_000_000 + n, "de", [], [])
+
+
+def p(n: int) -> Channel:
+    """The nth subscribed person, as they talk to us: their chat."""
+    return Channel("telegram", 7_000_000 + n)
 
 
 async def test_capacity_holds_when_twenty_say_yes_at_once(db: AsyncEngine, real_catalogue: Catalogue) -> None:
@@ -45,11 +50,11 @@ async def test_capacity_holds_when_twenty_say_yes_at_once(db: AsyncEngine, real_
     await subscribe(db, range(1, 24))
     invitations = Invitations(session_factory(db), real_catalogue, translator)
     for n in range(1, 4):  # three seats taken before
-        await invitations.rsvp(f"p{n}", f"{event_id}:yes", DE)
+        await invitations.rsvp(p(n), f"{event_id}:yes", DE)
 
     # Twenty "Ich komme" for the last two seats, really at the same moment: each call has its own
     # session and connection, so the database sees them concurrently.
-    answers = await asyncio.gather(*(invitations.rsvp(f"p{n}", f"{event_id}:yes", DE) for n in range(4, 24)))
+    answers = await asyncio.gather(*(invitations.rsvp(p(n), f"{event_id}:yes", DE) for n in range(4, 24)))
 
     confirmed = DE._("Danke! Sie sind angemeldet. Wir erinnern Sie einen Tag vorher.")
     said = Counter(replies[0].text for replies in answers)
@@ -69,19 +74,19 @@ async def test_a_freed_seat_is_announced_through_the_outbox_in_the_same_transact
     await subscribe(db, range(1, 4))
     poked: list[bool] = []
     invitations = Invitations(session_factory(db), real_catalogue, translator, lambda: poked.append(True))
-    await invitations.rsvp("p1", f"{event_id}:yes", DE)
-    await invitations.rsvp("p2", f"{event_id}:yes", DE)  # waitlisted
-    replies = await invitations.rsvp("p1", f"{event_id}:no", DE)
+    await invitations.rsvp(p(1), f"{event_id}:yes", DE)
+    await invitations.rsvp(p(2), f"{event_id}:yes", DE)  # waitlisted
+    replies = await invitations.rsvp(p(1), f"{event_id}:no", DE)
     # The person who cancelled hears only their own answer; the promoted person's news is queued.
     assert [r.text for r in replies] == [DE._("Danke für Ihre Antwort.")]
     assert poked == [True]
     async with session_factory(db)() as session:
         queued = (await session.execute(
-            select(Broadcast.kind, Broadcast.event_id, Delivery.subscriber_id, Subscriber.pseudonym)
+            select(Broadcast.kind, Broadcast.event_id, Delivery.subscriber_id, Subscriber.chat_id)
             .join(Delivery, Delivery.broadcast_id == Broadcast.id)
             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         )).all()  # fmt: skip
-    assert [(k, e, p) for k, e, _, p in queued] == [("promotion", event_id, "p2")]
+    assert [(k, e, chat) for k, e, _, chat in queued] == [("promotion", event_id, p(2).chat_id)]
 
 
 class RecordingTransport:
@@ -111,7 +116,7 @@ async def test_reminders_skip_a_gone_chat_and_two_senders_never_send_one_twice(
     await subscribe(db, range(1, 7))
     invitations = Invitations(session_factory(db), real_catalogue, translator)
     for n in range(1, 7):
-        await invitations.rsvp(f"p{n}", f"{event_id}:yes", DE)
+        await invitations.rsvp(p(n), f"{event_id}:yes", DE)
     gone = 7_000_000 + 2  # the second person's chat no longer exists
     transport = RecordingTransport({gone})
 

@@ -138,9 +138,8 @@ async def chat(db: AsyncEngine, real_catalogue: Catalogue) -> AsyncIterator[tupl
 def web_chat_over(conversations: Conversations) -> WebChat:
     sessions = conversations.sessions
     invitations = Invitations(sessions, conversations.engine.catalogue, translator)
-    return WebChat(
-        conversations, invitations, WebInbox(sessions), catalogs.shipped_locales(), "de", translator
-    )
+    inbox = WebInbox(sessions, conversations.key)
+    return WebChat(conversations, invitations, inbox, catalogs.shipped_locales(), "de", translator)
 
 
 async def agree(browser: Browser, page: Page, locale: str = "de") -> Page:

@@ -112,9 +112,8 @@ async def test_a_freed_seat_reaches_the_waiting_browser_on_its_next_page(
 
     # The promotion was queued in the RSVP's transaction; the one paced sender delivers it.
     sessions = session_factory(db)
-    sender = Sender(
-        {"web": WebInboxTransport(WebInbox(sessions))}, sessions, composer(sessions, translator), rate=1000
-    )
+    inbox = WebInboxTransport(WebInbox(sessions, KEY))
+    sender = Sender({"web": inbox}, sessions, composer(sessions, translator), rate=1000)
     await sender.run_pending()
     page = await second.get("/")
     promoted = UK._("Ein Platz ist frei geworden: Sie sind jetzt angemeldet!")
