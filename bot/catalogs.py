@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
 from dialogs.i18n import SOURCE_LOCALE
+from dialogs.languages import display_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = ROOT / "locales"
@@ -134,12 +135,15 @@ def shipped_locales(directory: Traversable = SHIPPED) -> list[str]:
 
 
 def language_name(locale: str) -> str:
-    """The language's own name in its own script, from CLDR (e.g. "العربية", "Українська")."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
+    """The language's own name in its own script, from CLDR (e.g. "العربية", "Українська", "دری" for
+    fa_AF): see dialogs.languages.display_name."""
+    name = display_name(locale, locale)
     return name[:1].upper() + name[1:]
 
 
 def is_rtl(locale: str) -> bool:
+    """By the language's script as CLDR records it, so a regional catalog (fa_AF) is laid out like its
+    language without being named anywhere."""
     return Locale.parse(locale).character_order == "right-to-left"
 
 

@@ -216,13 +216,15 @@ class Settings(BaseSettings):
     @classmethod
     def _check_locale(cls, value: str) -> str:
         from bot.catalogs import shipped_locales
+        from dialogs.languages import shipped_code
 
         shipped = shipped_locales()
-        if value not in shipped:
+        found = shipped_code(value, shipped)  # fa-AF is the catalog fa_AF
+        if found is None:
             raise ValueError(
                 f"is '{value}', which Mitsprache has no translation for; use one of {', '.join(shipped)}"
             )
-        return value
+        return found
 
     @property
     def effective_database_url(self) -> str:

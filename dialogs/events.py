@@ -9,10 +9,10 @@ from string import Template
 from typing import Annotated, Literal
 
 import yaml
-from babel import Locale, UnknownLocaleError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from dialogs.i18n import BERLIN, Translator
+from dialogs.languages import display_name
 from dialogs.messages import Button, Reply
 from dialogs.vocabulary import DISTRICTS as DISTRICTS  # here too, where it always was
 from dialogs.vocabulary import FIELD_IDS
@@ -81,13 +81,7 @@ class EventView(BaseModel):
 
 def language_names(codes: list[str], t: Translator) -> str:
     """Language codes as names in the reader's language ("ar, fa" -> "Arabisch, Persisch")."""
-    names = []
-    for code in codes:
-        try:
-            names.append(Locale.parse(code).get_display_name(t.locale) or code)
-        except (ValueError, UnknownLocaleError):
-            names.append(code)
-    return t.join(names)
+    return t.join(display_name(code, t.locale) for code in codes)
 
 
 def in_language(texts: dict[str, str], t: Translator) -> tuple[str, bool]:

@@ -136,15 +136,17 @@ def _stdin_is_interactive() -> bool:
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot import catalogs, terminal
     from bot.usecases.invitations import Invitations
+    from dialogs.languages import shipped_code
 
     known = catalogs.shipped_locales()
-    if args.lang is not None and args.lang not in known:
+    lang = shipped_code(args.lang, known)  # fa-AF or fa_af is fa_AF
+    if args.lang is not None and lang is None:
         print(
             f"mitsprache: unknown language {args.lang!r} for --lang; use one of: {', '.join(known)}",
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    locale = args.lang or settings.default_locale
+    locale = lang or settings.default_locale
     person = args.person or getpass.getuser()
     async with database(settings) as rt:
         await terminal.chat(
@@ -157,7 +159,7 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
             terminal.resume_command(sys.argv[0], person),
             known,
             Invitations(rt.sessions, rt.catalogue, rt.translators),
-            args.lang,
+            lang,
         )
     return 0
 

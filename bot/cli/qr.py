@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot import start_links
 from bot.cli.common import EXIT_CONFIG, fail
+from dialogs.languages import shipped_code
 from dialogs.start_link import StartLink
 from dialogs.vocabulary import FIELD_IDS
 from locales import shipped
@@ -36,8 +37,8 @@ EXAMPLES = """\
 examples:
   mitsprache qr --lang ar -o poster-ar.svg
       the web chat in Arabic (MITSPRACHE_WEB_URL, else http://127.0.0.1:8080)
-  mitsprache qr --lang fa --field gesundheit -o gesundheit-fa.png
-      the web chat in Persian, leading into the health questions after consent
+  mitsprache qr --lang fa_AF --field gesundheit -o gesundheit-fa_AF.png
+      the web chat in Dari, leading into the health questions after consent
   mitsprache qr --lang uk --field wohnen --channel telegram --bot MitspracheBot -o wohnen-uk.svg
       Telegram (https://t.me/MitspracheBot?start=uk-wohnen); MITSPRACHE_BOT_USERNAME saves --bot
 
@@ -57,6 +58,7 @@ def register(sub: Subparsers) -> None:
     languages = shipped()  # without Babel: every --help builds this parser
     qr.add_argument(
         "--lang", required=True, choices=languages, metavar="LANG",
+        type=lambda code: shipped_code(code, languages) or code,  # fa-AF is fa_AF
         help=f"the language the chat opens in: {', '.join(languages)}",
     )  # fmt: skip
     qr.add_argument(

@@ -32,12 +32,19 @@ def command_menu(t: Translator) -> list[BotCommand]:
     ]
 
 
+def app_languages(locales: Iterable[str]) -> list[str]:
+    """The shipped locales Telegram can name as an app's language: setMyCommands takes a two-letter
+    ISO 639-1 code only, so a regional catalog (fa_AF) has no menu by app language, and no app runs
+    in Dari anyway; its people get theirs per chat once they pick it (`ChatMenus`)."""
+    return [locale for locale in locales if len(locale) == 2 and locale.isascii() and locale.isalpha()]
+
+
 async def register_commands(
     bot: Bot, locales: Iterable[str], translators: Callable[[str], Translator], fallback: str
 ) -> None:
-    """One menu per language; people whose app language we do not ship see the fallback's."""
+    """One menu per app language we ship; people whose app language we do not ship see the fallback's."""
     scope = BotCommandScopeDefault()
-    for locale in locales:
+    for locale in app_languages(locales):
         await bot.set_my_commands(command_menu(translators(locale)), scope=scope, language_code=locale)
     await bot.set_my_commands(command_menu(translators(fallback)), scope=scope)
 
@@ -68,6 +75,7 @@ async def set_staff_menu(
     this chat per app language are removed, since Telegram prefers them. Otherwise one per app language,
     and German for the rest."""
     scope = BotCommandScopeChat(chat_id=user_id)
+    locales = app_languages(locales)
     if chosen is None:
         for locale in locales:
             menu = staff_menu(translators(locale), role)

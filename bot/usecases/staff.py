@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from babel import Locale
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +24,7 @@ from dialogs.definitions import Catalogue
 from dialogs.events import EventView
 from dialogs.forms import FormInput
 from dialogs.i18n import Translator
+from dialogs.languages import display_name
 from dialogs.messages import Button, Reply
 from storage import events, outbox, processed, staff_forms
 from storage.models import MAX_ID, Broadcast
@@ -68,8 +68,7 @@ class StaffDesk:
         return [(q.id, t.p_(f"{q.id}.short_title", q.short_title)) for q in self.catalogue.fields]
 
     def _languages(self, t: Translator) -> list[tuple[str, str]]:
-        names = Locale.parse(t.locale)
-        return [(code, Locale.parse(code).get_display_name(names) or code) for code in self.locales]
+        return [(code, display_name(code, t.locale)) for code in self.locales]
 
     def _event_context(self, t: Translator) -> event_form.FormContext:
         return event_form.FormContext(self._fields(t), self._languages(t), datetime.now(UTC))

@@ -34,7 +34,7 @@ from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
 from dialogs import start_link, views
 from dialogs.i18n import Translator
-from dialogs.languages import match_locale
+from dialogs.languages import match_locale, shipped_code
 from dialogs.messages import (
     BEFORE_CONSENT_ACTIONS,
     CONSENT_ACTIONS,
@@ -214,8 +214,10 @@ class WebChat:
         return Channel(identity.CHANNEL, self.inbox.chat_id(person))
 
     def _url_locale(self, request: web.Request) -> str | None:
-        wanted = request.query.get("lang", "")
-        return wanted if wanted in self.locales else None
+        return shipped_code(request.query.get("lang"), self.locales)
+
+    def _form_locale(self, form: dict[str, str]) -> str:
+        return shipped_code(form.get("lang"), self.locales) or self.default_locale
 
     def _suggested(self, request: web.Request) -> str:
         header = request.headers.get("Accept-Language", "")
@@ -262,7 +264,8 @@ class WebChat:
     def _page(self, template: str, locale: str, person_code: str | None, **values: Any) -> web.Response:
         t = self.translators(locale)
         html = self.templates.get_template(template).render(
-            lang=locale.replace("_", "-"),
+            lang=locale.replace("_", "-"),  # BCP 47 for the browser (fa-AF)
+            locale=locale,  # the catalog's code (fa_AF), for forms
             rtl=catalogs.is_rtl(locale),
             title=t._("Mitsprache"),
             csrf=identity.csrf_token(self.key, person_code),
@@ -341,7 +344,7 @@ class WebChat:
             return await self._invitation(code, action, arg, _update_key(form))
         if action not in QUESTIONNAIRE_ACTIONS or not (seq.isascii() and seq.isdigit() and len(seq) < 10):
             return self._back(request)
-        locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
+        locale = self._form_locale(form)
         if code is None:
             if (
                 action not in CONSENT_ACTIONS
@@ -430,7 +433,7 @@ class WebChat:
 
     async def continue_with_code(self, request: web.Request) -> web.StreamResponse:
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-        locale = form.get("lang", "") if form.get("lang", "") in self.locales else self.default_locale
+        locale = self._form_locale(form)
         if not identity.csrf_ok(self.key, None, form.get("csrf", "")):
             raise web.HTTPForbidden(text="This form has expired. Please go back and reload the page.")
         code = identity.normalise(form.get("code", ""))
@@ -451,7 +454,7 @@ class WebChat:
             with contextlib.suppress(Exception):  # the form was read already (aiohttp keeps it)
                 form_lang = (await request.post()).get("lang", "")
                 wanted = form_lang if isinstance(form_lang, str) and form_lang else wanted
-        return wanted if wanted in self.locales else self._suggested(request)
+        return shipped_code(wanted, self.locales) or self._suggested(request)
 
     def _safe(self, handler: Handler) -> Handler:
         """A failure becomes a page in the person's language, never a bare 500 or a traceback; the log

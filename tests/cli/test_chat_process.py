@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot import catalogs
 from bot.locales import translator
 from bot.terminal import goodbye
 from dialogs.bidi import MARKS, strip_marks
@@ -167,14 +168,26 @@ async def test_wrong_configuration_is_explained(tmp_path: Path) -> None:
 async def test_lang_lists_the_codes_and_refuses_an_unknown_one(env: dict[str, str]) -> None:
     code, out = await run_cli(env, "chat", "--help")
     assert code == 0
-    assert "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi" in " ".join(out.split())
+    codes = ", ".join(catalogs.shipped_locales())  # a new catalog folder is listed with no code change
+    assert "ar, de, en, fa, fa_AF, ku" in codes and codes in " ".join(out.split())
     code, out, err = await run_cli_apart(env, "chat", "--lang", "xx")
     assert code == 2
     assert out == ""
-    assert err.strip().splitlines() == [
-        "mitsprache: unknown language 'xx' for --lang; use one of: "
-        "ar, de, en, fa, ku, ps, ro, ru, ti, tr, uk, vi"
-    ]
+    assert err.strip().splitlines() == [f"mitsprache: unknown language 'xx' for --lang; use one of: {codes}"]
+
+
+async def test_dari_in_the_terminal(env: dict[str, str]) -> None:
+    """The picker names Dari دری next to فارسی; --lang takes fa-AF as browsers and phones write it."""
+    t = translator("fa_AF")
+    chat, screen = await Chat.start(env, person="maryam", lang=None)
+    assert "دری" in buttons(screen) and "فارسی" in buttons(screen)
+    screen = await chat.send(number_of(screen, "دری"))
+    assert strip_marks(t._("Ja, einverstanden")) == "بلی، موافقم" and "بلی، موافقم" in buttons(screen)
+    await chat.close_input()
+    chat, screen = await Chat.start(env, person="zahra", lang="fa-AF")
+    assert "بلی، موافقم" in buttons(screen)
+    assert not MARKS & set(screen)
+    await chat.close_input()
 
 
 def question_number(screen: str) -> int:

@@ -82,6 +82,13 @@ async def test_a_telegram_poster_opens_the_bot_with_the_same_start_link(
     assert code == 0, err
     assert scan(poster).text == "https://t.me/OtherBot?start=fa"
     assert start_link_of(out.strip()) == StartLink("fa")
+    # Dari, written as phones and browsers write it, becomes the catalog's code in the link.
+    code, out, err = await qr(
+        env, "--lang", "fa-AF", "--field", "gesundheit", "--channel", "telegram", "-o", str(poster)
+    )
+    assert code == 0, err
+    assert scan(poster).text == "https://t.me/MitspracheBot?start=fa_AF-gesundheit"
+    assert start_link_of(out.strip()) == StartLink("fa_AF", "gesundheit")
 
 
 async def test_telegram_without_a_bot_name_says_what_to_set(qr_env: dict[str, str], tmp_path: Path) -> None:
@@ -141,4 +148,4 @@ async def test_help_teaches_with_examples(qr_env: dict[str, str]) -> None:
     assert code == 0
     assert "mitsprache qr --lang ar -o poster-ar.svg" in out
     assert "--channel telegram --bot MitspracheBot" in out
-    assert "gesundheit" in out and "ar, de, en" in out  # the fields and languages to choose from
+    assert "gesundheit" in out and "ar, de, en, fa, fa_AF" in out  # the fields and languages to choose from

@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 from bidi import get_base_level, get_display
 
+from bot import catalogs
 from bot.locales import translator
 from dialogs.bidi import FSI, LRI, PDI, RLM, balance, isolate, isolate_ltr, mark_lines, strip_marks
 from dialogs.definitions import NO_ANSWER, Catalogue
@@ -237,13 +238,27 @@ def _replies(engine: Engine, t: Translator) -> list[Reply]:
     return replies
 
 
-def test_every_line_of_every_arabic_reply_starts_right_to_left(real_catalogue: Catalogue) -> None:
-    replies = _replies(Engine(real_catalogue), translator("ar"))
+# Decided by the language's script (CLDR), never by a list of codes: Dari (fa_AF) is in it like Persian.
+RIGHT_TO_LEFT = [code for code in catalogs.shipped_locales() if catalogs.is_rtl(code)]
+
+
+def test_the_right_to_left_languages_are_found_by_their_script() -> None:
+    assert {"ar", "fa", "fa_AF", "ps"} <= set(RIGHT_TO_LEFT)
+    assert not {"de", "en", "uk", "ti", "ku"} & set(RIGHT_TO_LEFT)
+
+
+@pytest.mark.parametrize("locale", RIGHT_TO_LEFT)
+def test_every_line_of_every_right_to_left_reply_starts_right_to_left(
+    real_catalogue: Catalogue, locale: str
+) -> None:
+    t = translator(locale)
+    assert t.rtl
+    replies = _replies(Engine(real_catalogue), t)
     assert len(replies) > 10
     for reply in replies:
         for line in lines_of(reply.text):
             assert line.startswith(RLM), line
-    invitation_text = invitation(_event(), translator("ar")).text
+    invitation_text = invitation(_event(), t).text
     assert all(line.startswith(RLM) for line in lines_of(invitation_text))
 
 

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.messages.pofile import read_po, write_po
 
 from bot import catalogs
 from bot.locales import translator
-from dialogs.bidi import FSI, PDI
+from bot.telegram.commands import app_languages
+from dialogs.bidi import FSI, MARKS, PDI
 from dialogs.definitions import load_catalogue
 from dialogs.i18n import Translator
+from dialogs.languages import match_locale
 
-REQUIRED = {"de", "en", "ar", "fa", "ps", "uk", "ru", "tr", "ku", "ti", "vi", "ro"}
-TRANSLATED = sorted(REQUIRED - {"de"})
+# The product brief's languages; every other catalog folder is checked as well (TRANSLATED).
+REQUIRED = {"de", "en", "ar", "fa", "fa_AF", "ps", "uk", "ru", "tr", "ku", "ti", "vi", "ro"}
+TRANSLATED = sorted(set(catalogs.shipped_locales()) - {"de"})
 
 
 def test_every_required_language_is_shipped() -> None:
@@ -161,6 +166,7 @@ def test_help_after_a_question_keeps_names_numbers_and_addresses(locale: str) ->
             assert fact in text, (locale, field, fact)
 
 
+# By language: a regional catalog (fa_AF) quotes like its language.
 QUOTES = {"en": "“”", "ar": "«»", "fa": "«»", "ps": "«»", "ku": "“”", "ro": "„”", "ru": "«»", "uk": "«»",
           "ti": "«»", "tr": "“”", "vi": "“”"}  # fmt: skip
 
@@ -169,7 +175,7 @@ QUOTES = {"en": "“”", "ar": "«»", "fa": "«»", "ps": "«»", "ku": "“�
 def test_translations_use_their_own_quotation_marks(locale: str) -> None:
     with catalogs.po_path(locale).open("rb") as handle:
         catalog = read_po(handle)
-    opening, closing = QUOTES[locale]
+    opening, closing = QUOTES.get(locale) or QUOTES.get(locale.split("_")[0]) or "“”"
     # German quotes are „…“: a language that opens otherwise has no „, and Romanian closes with ”.
     german = "„" if opening != "„" else "“"
     for message in catalog:
@@ -177,3 +183,82 @@ def test_translations_use_their_own_quotation_marks(locale: str) -> None:
         for text in (str(s) for s in strings if s):
             assert german not in text, f"{locale}: German quotation marks in {text[:60]!r}"
             assert text.count(opening) == text.count(closing) or opening == closing, (locale, text[:60])
+
+
+def _strings(locale: str) -> list[str]:
+    """Every translation in the catalog, plural forms one by one."""
+    with catalogs.po_path(locale).open("rb") as handle:
+        catalog = read_po(handle)
+    found: list[str] = []
+    for message in catalog:
+        if message.id:
+            strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+            found += [str(s) for s in strings if s]
+    return found
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalogs_carry_no_direction_marks(locale: str) -> None:
+    """The bot adds them where a line needs them (dialogs/bidi.py); marks in a catalog would double up."""
+    for text in _strings(locale):
+        assert not MARKS & set(text), (locale, text[:60])
+
+
+def test_dari_is_its_own_language_named_laid_out_and_dated_the_afghan_way() -> None:
+    t = translator("fa_AF")
+    assert catalogs.language_name("fa_AF") == "دری" and t.language_name == "دری"
+    assert catalogs.language_name("fa") == "فارسی"  # Iranian Persian stays what it was
+    assert t.rtl and translator("fa").rtl
+    day = date(2026, 12, 2)
+    assert format_date(day, "MMMM", locale="fa_AF") == "دسمبر"  # Babel's fa_AF: the Afghan month names
+    assert "دسمبر" in t.date(day) and "دسامبر" not in t.date(day)
+    assert "دسامبر" in translator("fa").date(day)
+    assert "جنوری" in t.datetime(datetime(2027, 1, 14, 17, 0, tzinfo=UTC))
+
+
+# Iranian words with an Afghan one (the Dari catalog's header names them all).
+IRANIAN = {"دکتر": "داکتر", "دانشگاه": "پوهنتون", "مدرسه": "مکتب", "آلمان": "جرمنی", "بیمارستان": "شفاخانه",
+           "پلیس": "پولیس", "تلفن": "تیلفون", "مهدکودک": "کودکستان", "رویداد": "برنامه"}  # fmt: skip
+_WORD = "(?<![\u0621-\u06ff])({})"
+
+
+def test_dari_uses_afghan_words_where_persian_uses_iranian_ones() -> None:
+    iranian = re.compile(_WORD.format("|".join(IRANIAN)))
+    for text in _strings("fa_AF"):
+        assert not iranian.search(text), text[:80]
+    arzt = ("gesundheit.arzt_zugang", "Wie leicht finden Sie in Berlin eine Ärztin oder einen Arzt?")
+    t = translator("fa_AF")
+    assert "داکتر" in t.p_(*arzt)
+    assert "جرمنی" in t.p_("about.zeit_in_de", "Wie lange leben Sie schon in Deutschland?")
+    assert "مکتب" in t.p_("familie.short_title", "Kinder, Familie, Schule")
+    assert "دکتر" in translator("fa").p_(*arzt)  # the Iranian catalog is not touched
+
+
+def test_pashto_spells_germany_the_afghan_way() -> None:
+    for text in _strings("ps"):
+        assert "آلمان" not in text and "المان" not in text, text[:80]
+    t = translator("ps")
+    assert "جرمني" in t.p_("about.zeit_in_de", "Wie lange leben Sie schon in Deutschland?")
+    assert "جرمني" in t._("Schreiben Sie die Nachricht auf Deutsch.")  # the German language too
+
+
+def test_a_regional_catalog_needs_no_code(tmp_path: Path) -> None:
+    """One more folder, here Syrian Arabic: found, matched to the phone's code before its language, named
+    by CLDR, laid out by its language's direction, left out of Telegram's menus by app language (which
+    take a two-letter code; its people get theirs per chat)."""
+    locales = tmp_path / "locales"
+    shutil.copytree(catalogs.LOCALES_DIR, locales)
+    target = catalogs.po_path("ar_SY", locales)
+    target.parent.mkdir(parents=True)
+    with catalogs.po_path("ar", locales).open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    catalog.locale = "ar_SY"  # type: ignore[assignment]
+    with target.open("wb") as handle:
+        write_po(handle, catalog)
+    shipped = catalogs.shipped_locales(locales)
+    assert "ar_SY" in shipped and "ar" in shipped
+    assert match_locale("ar-SY", shipped) == "ar_SY" and match_locale("ar-IQ", shipped) == "ar"
+    assert catalogs.is_rtl("ar_SY")
+    assert catalogs.language_name("ar_SY") not in ("ar_SY", catalogs.language_name("ar"))
+    assert "ar_SY" not in app_languages(shipped) and "ar" in app_languages(shipped)
+    assert catalogs.check("ar_SY", locales).ok

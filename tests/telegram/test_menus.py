@@ -55,6 +55,19 @@ async def test_the_menu_follows_the_chosen_language_and_goes_with_everything_els
     assert seen(fake, gul.id) == descriptions("en")
 
 
+async def test_dari_gets_its_menu_in_its_chat(
+    fake: FakeTelegram, start_bot: StartBot, sqlite_db: AsyncEngine
+) -> None:
+    """Telegram has no Dari: the app runs in Persian (fa) and shows the Iranian menu until she picks دری."""
+    await start_bot(sqlite_db)
+    assert not any(language == "fa_AF" for _, language in fake.commands)  # not a Telegram app language
+    maryam = Person(fake, 7106, "fa_AF", language_code="fa")
+    await maryam.say("/start")
+    assert seen(fake, maryam.id) == descriptions("fa")
+    await pick(maryam, "fa_AF")
+    assert seen(fake, maryam.id) == descriptions("fa_AF") != descriptions("fa")
+
+
 async def test_a_poster_link_chooses_the_menus_language_at_consent(
     fake: FakeTelegram, start_bot: StartBot, sqlite_db: AsyncEngine
 ) -> None:

@@ -241,6 +241,26 @@ async def test_continue_on_another_device_and_delete_everything(
     assert "Bitte wählen Sie Ihre Sprache" in start.text
 
 
+async def test_dari_in_the_browser(chat: tuple[Browser, WebChat], db: AsyncEngine) -> None:
+    """A browser in Afghan Persian is offered دری first; the pages are fa-AF and right to left; the
+    language travels through forms as the catalog's code (fa_AF), never the page's (fa-AF)."""
+    browser, _ = chat
+    async with browser.client.get("/", headers={"Accept-Language": "fa-AF,fa;q=0.9,en;q=0.5"}) as response:
+        start = await read(response)
+    assert start.links[0][0] == "/?lang=fa_AF" and "دری" in start.text and "فارسی" in start.text
+    t = translator("fa_AF")
+    for spelling in ("fa_AF", "fa-AF"):  # the catalog's code, or the way browsers write it
+        consent = await browser.get(f"/?lang={spelling}")
+        assert (consent.lang, consent.dir) == ("fa-AF", "rtl") and t._("Ja, einverstanden") in consent.text
+    asked = await browser.submit(consent.button(t._("Ja, einverstanden")))
+    assert asked.lang == "fa-AF" and t._("Wie alt sind Sie?") in asked.text
+    form = (await browser.get("/continue?lang=fa_AF")).forms[0]
+    assert form.fields["lang"] == "fa_AF"
+    wrong = await browser.submit(form, code="AAAA-BBBB-CCCC")
+    assert wrong.lang == "fa-AF" and t._("Diesen Code kennen wir nicht. Bitte prüfen Sie ihn.") in wrong.text
+    assert await count(db, Participant) == 0
+
+
 async def test_typed_answers_and_limits(chat: tuple[Browser, WebChat], db: AsyncEngine) -> None:
     browser, _ = chat
     consent = await browser.get("/?lang=de")
