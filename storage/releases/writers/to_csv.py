@@ -250,9 +250,9 @@ def liesmich(release: Release, names: list[str]) -> str:
     k = release.k
     lines = [f"Mitsprache – Freigabe „{release.title}“ vom {german_date(release)}", ""]
     lines += _wrapped(
-        "Diese ZIP-Datei enthält die Ergebnisse der Befragung als Tabellen. Die Zahlen sind so geschützt, "
-        "dass sich keine einzelne Person darin erkennen lässt. Bitte geben Sie die Dateien nicht weiter, "
-        "bevor die Datenschutz-Verantwortlichen sie freigegeben haben."
+        "Diese ZIP-Datei enthält die Ergebnisse der Befragung als Tabellen. Kleine Zahlen sind verdeckt, "
+        "damit sich einzelne Personen nicht erkennen lassen. Bitte behandeln Sie die Dateien trotzdem "
+        "vertraulich: Auch geprüfte Freitexte können Hinweise auf Personen enthalten."
     )
     lines += ["", "DAS WICHTIGSTE IN ZAHLEN", ""]
     lines += [line for name, value in facts(release) for line in _wrapped(f"{name}: {value}", "- ")]

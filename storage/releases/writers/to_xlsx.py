@@ -181,6 +181,7 @@ def _overview(sheet: Worksheet, release: Release) -> None:
     _style(_put(sheet, 2, 1, explained), grey=True)
     _header(sheet, 3, at.names(partial))
     sheet.freeze_panes = "A4"
+    _fit_width(sheet, landscape=True)  # the charts stand beside the tables
     texts = texts_per_question(release)
     row = 5
     for question in release.questions:
@@ -260,6 +261,7 @@ def _chart(
     sheet: Worksheet, question: QuestionTable, at: _Columns, first: int, last: int, k: int
 ) -> BarChart:
     from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
     from openpyxl.chart.label import DataLabelList
     from openpyxl.chart.series import SeriesLabel
 
@@ -271,7 +273,11 @@ def _chart(
     for column, (name, _) in zip(at.counts, populations(question), strict=False):
         chart.add_data(Reference(sheet, min_col=column, min_row=first, max_row=last))
         chart.series[-1].tx = SeriesLabel(v=name)
-    chart.set_categories(Reference(sheet, min_col=at.answer, min_row=first, max_row=last))
+    # The answers as text labels: openpyxl's set_categories refers to them as numbers, which
+    # LibreOffice then draws as 1, 2, 3.
+    labels = Reference(sheet, min_col=at.answer, min_row=first, max_row=last)
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
     chart.dataLabels = DataLabelList()
     chart.dataLabels.showVal = True
     chart.x_axis.scaling.orientation = "maxMin"  # the answers top down, in the table's order
@@ -314,6 +320,7 @@ def _breakdowns(sheet: Worksheet, release: Release) -> None:
         bold=True,
     )
     sheet.freeze_panes = "B2"
+    _fit_width(sheet, landscape=True)
     groups = max((len(b.columns) for q in release.questions for b in q.breakdowns), default=0)
     _widths(sheet, [48.0] + [14.0] * groups)
     row = 3
@@ -361,6 +368,19 @@ def _table(sheet: Worksheet, header_row: int, columns: int, last_row: int) -> No
     """Filter buttons on the header row, and the rows above the data frozen."""
     sheet.auto_filter.ref = f"A{header_row}:{_letter(columns)}{max(last_row, header_row)}"
     sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"1:{header_row}"  # the header on every printed page
+    _fit_width(sheet)
+
+
+def _fit_width(sheet: Worksheet, landscape: bool = False) -> None:
+    """Printed one page wide, as many pages long as it takes."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    if landscape:
+        sheet.page_setup.orientation = "landscape"
 
 
 def _who(sheet: Worksheet, release: Release) -> None:
@@ -396,7 +416,7 @@ def _micro_value(value: str | int | float | None) -> str | int | float | None:
 
 def _microdata(sheet: Worksheet, microdata: Microdata) -> None:
     width = len(microdata.columns)
-    widths = [min(30.0, max(12.0, len(column.header) / 3)) for column in microdata.columns]
+    widths = [round(min(30.0, max(16.0, len(column.header) / 3)), 1) for column in microdata.columns]
     _widths(sheet, widths)
     for number, column in enumerate(microdata.columns, 1):
         _style(_put(sheet, 1, number, column.header), bold=True, wrap=True, fill=HEADER_FILL)
@@ -413,6 +433,7 @@ def _explained(sheet: Worksheet, release: Release) -> None:
     _header(sheet, 1, ["Thema", "Erläuterung"])
     _widths(sheet, [34.0, 100.0])
     sheet.freeze_panes = "A2"
+    _fit_width(sheet)
     lines: list[tuple[str, str]] = list(facts(release))
     lines += [(f"„{mark}“", meaning) for mark, meaning in marks(release.k)]
     lines += [("Lesehilfe", note) for note in reading_notes(release)]

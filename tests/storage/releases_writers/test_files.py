@@ -8,6 +8,7 @@ import os
 import stat
 import zipfile
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,28 @@ def test_even_unchecked_a_hidden_cell_is_written_without_its_number(
     text = everything_in(path)
     assert "4321" not in text and "8765" not in text
     assert "Spandau" in text  # the poisoned rows were written, without their numbers
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_release_with_nothing_to_show_still_reads(name: str, tmp_path: Path) -> None:
+    """No answers yet, no texts: the file opens and says so rather than failing."""
+    empty = Release(
+        field_id="demokratie",
+        title="Demokratie",
+        k=5,
+        made_on=date(2026, 12, 2),
+        respondents=0,
+        started_only=None,
+        questions=[],
+        who=[],
+        texts=[],
+        held_back_texts=0,
+        notes=[],
+    )
+    path = tmp_path / f"leer.{name}"
+    WRITERS[name](empty, path)
+    text = everything_in(path.rename(path.with_suffix({"csv": ".zip"}.get(name, path.suffix))))
+    assert "Demokratie" in text and "0" in text
 
 
 def test_a_small_hidden_cell_reads_as_why_never_as_a_number() -> None:
