@@ -409,8 +409,8 @@ def _texts(sheet: Worksheet, release: Release) -> None:
 
 def _micro_value(value: str | int | float | None) -> str | int | float | None:
     """Numbers as numbers, also where they arrive as digits (a scale value "4" is averaged as 4)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return int(value) if value.isascii() and value.isdigit() else clean(value)
     return value
 
 
@@ -424,8 +424,11 @@ def _microdata(sheet: Worksheet, microdata: Microdata) -> None:
     tallest = max((_lines(c.header, w) for c, w in zip(microdata.columns, widths, strict=True)), default=1)
     sheet.row_dimensions[1].height = 15 * min(8, tallest)
     for row, values in enumerate(microdata.rows, 3):
-        for number, value in enumerate(values, 1):
-            _put(sheet, row, number, _micro_value(value))
+        cleaned = [_micro_value(value) for value in values]
+        sheet.append(cleaned)  # a row at once: several times faster than cell by cell on large data
+        for number, value in enumerate(cleaned, 1):
+            if isinstance(value, str) and value.startswith("="):
+                _put(sheet, row, number, value)  # text, not a formula
     _table(sheet, 2, width, len(microdata.rows) + 2)
 
 
