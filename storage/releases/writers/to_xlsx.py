@@ -273,14 +273,16 @@ def _chart(
     for column, (name, _) in zip(at.counts, populations(question), strict=False):
         chart.add_data(Reference(sheet, min_col=column, min_row=first, max_row=last))
         chart.series[-1].tx = SeriesLabel(v=name)
-    # The answers as text labels: openpyxl's set_categories refers to them as numbers, which
-    # LibreOffice then draws as 1, 2, 3.
+    # The answers as a string reference: openpyxl's set_categories would make a numeric one.
     labels = Reference(sheet, min_col=at.answer, min_row=first, max_row=last)
     for series in chart.series:
         series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
-    chart.dataLabels = DataLabelList()
-    chart.dataLabels.showVal = True
+    # The count at each bar, and nothing else: spelled out, as readers differ on what is left unsaid.
+    chart.dataLabels = DataLabelList(
+        showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
+    )
     chart.x_axis.scaling.orientation = "maxMin"  # the answers top down, in the table's order
+    chart.y_axis.crosses = "max"  # and the value axis stays at the bottom (the last category)
     chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
     chart.y_axis.delete = False
     chart.y_axis.scaling.min = 0

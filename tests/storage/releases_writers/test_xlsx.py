@@ -128,6 +128,7 @@ def test_a_chart_per_question_beside_its_block(book: Any, wohnen: Release) -> No
     for (_, end), (next_start, _) in itertools.pairwise(spans):
         assert end <= next_start, "charts overlap"
     assert all(chart.type == "bar" for chart in charts)
+    assert all(chart.x_axis.scaling.orientation == "maxMin" for chart in charts)  # top down, as the table
     # Each chart draws its own block's counts against its own answers.
     for chart, question, top in zip(charts, counted, tops, strict=True):
         rows = f"${top + 2}:$B${top + 1 + len(question.rows)}"
