@@ -12,32 +12,33 @@ that fit equally well; knowing less only widens the set. So no row can be single
 
 How it is reached: full-domain generalisation with a hierarchy per column (every row of a column is
 coarsened to the same level, so a column keeps one vocabulary and a pivot table over it works), plus
-suppression of the few rows still in too small groups, at most MAX_REMOVED_SHARE of them. The levels
-are chosen as Samarati (2001) proposes: of all combinations of levels (the generalisation lattice) that
-need at most that share of rows removed, one with the fewest coarsening steps in all, i.e. the most
-detail; among those, the one that tells rows apart best (lowest discernibility metric, Bayardo and
-Agrawal 2005: the sum of the squared group sizes, a removed row counting as large as the whole field).
+removal of the few rows still in too small groups, at most MAX_REMOVED_SHARE of them. Of all
+combinations of levels (the generalisation lattice, as in Samarati 2001) that need no more removals,
+the one that shows the most: the most steps of detail, counted over the columns whose values still
+differ between the rows kept (a column that reads the same in every kept row shows nothing, and would
+otherwise be "bought" by removing the few people who answered it); then the fewest rows removed; then
+the rows best told apart (discernibility metric, Bayardo and Agrawal 2005); then more detail in the
+earlier columns, so that no tie depends on anything but the data.
 
-The search is exact and cheap because the removal is monotone: coarsening a column only merges groups,
-so a combination that needs too many rows removed cannot be rescued by making any column more
-detailed. The search starts with every column at "*" (one group of everybody) and goes down the lattice
-one step at a time, keeping only the combinations that still need few enough removals; the last step
-that keeps any is the least coarsening possible. With 47 to 200 people that is a few hundred to a few
-thousand combinations tried (well under a second). Should a field ever be so large and so uniform that
-more than SEARCH_BUDGET combinations qualify, the search goes on greedily from the best one found,
-each step taking the detail that costs least; the result is then still minimal (no column can be made
-more detailed) but perhaps not the least coarsening possible.
+The search tries every combination that qualifies, and only few need trying, because removal is
+monotone: coarsening a column only merges groups, so a combination that needs too many removals
+cannot be rescued by making any column more detailed. The search starts with every column at "*" (one
+group of everybody) and goes down the lattice one step at a time, trying only the combinations whose
+coarser neighbours all qualified. With 47 to 200 people that is a few dozen to a few hundred
+combinations (well under a second). Should a field ever be so large that trying them all would take
+more than SEARCH_BUDGET, the search goes on greedily from the best one found, one step of detail at a
+time; the result is then good, but perhaps not the best.
 
 Datafly (Sweeney 1998: coarsen the column with the most distinct values among the rows in small groups
-until few enough are left) was tried first, with a second pass that undoes steps no longer needed. On
-the tests' realistic censuses of the nine fields with 47 and with 200 people it coarsened more than
-this search in 10 of the 18 cases (e.g. 18 steps against 17 for ankommen with 47 people, 17 against 14
-for hochschule with 200), never less.
+until few enough are left; here with a second pass that undoes steps no longer needed) was tried first.
+On the tests' realistic censuses of the nine fields with 47 and with 200 people this search showed
+more detail in 14 of the 18 cases (e.g. 4 steps against 2 for familie with 47 people, 4 against 2 for
+hochschule with 200) and removed fewer rows at the same detail in 3 more (ankommen with 200 people: 6
+rows against 17); it was never worse.
 
-Every decision depends only on the multiset of rows and on the fixed order of the columns (the last
-tie goes to more detail in the earlier columns), never on the order of the people: the same data gives
-the same generalisation and the same rows; only the order of the rows and their numbers are drawn from
-`rng`.
+Every decision depends only on the multiset of rows and on the fixed order of the columns, never on
+the order of the people: the same data gives the same generalisation and the same rows; only the order
+of the rows and their numbers are drawn from `rng`.
 
 Why not a library: `anjana` (PyPI; CSIC, the authors of pycanon) is the established k-anonymity library
 with hierarchies as needed here. It implements a Datafly loop on pandas; it pulls pandas, numpy, scipy,
@@ -76,8 +77,9 @@ NO_ANSWER_LABEL = "Keine Angabe"
 # than this share: beyond it the removal itself would distort the data (rare people are not a random
 # sample), and coarsening one more column costs less.
 MAX_REMOVED_SHARE = 0.10
-# Combinations of levels the exact search may try before it goes on greedily (see the module's doc).
-SEARCH_BUDGET = 20_000
+# How much the exact search may do (combinations tried times rows) before it goes on greedily (see the
+# module's doc): a few seconds on this project's machines.
+SEARCH_BUDGET = 4_000_000
 
 BERLIN = "Berlin"
 OUTSIDE_OR_UNKNOWN = "außerhalb Berlins oder unbekannt"
@@ -208,28 +210,45 @@ def _rows_in_small_groups(attributes: Sequence[_Attribute], levels: Sequence[int
     return [i for i, key in enumerate(keys) if sizes[key] < k]
 
 
-def _removals_and_spread(
-    attributes: Sequence[_Attribute], levels: Sequence[int], k: int, n: int
-) -> tuple[int, int]:
-    """How many rows these levels remove, and their discernibility metric (lower: rows told apart
-    better): the sum of the squared group sizes, each removed row counting n."""
-    columns = [a.levels[level].cells for a, level in zip(attributes, levels, strict=True)]
-    sizes = Counter(zip(*columns, strict=True)).values()
-    removed = sum(size for size in sizes if size < k)
-    return removed, sum(size * size for size in sizes if size >= k) + removed * n
-
-
 Levels = tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class _Measure:
+    """What one combination of levels costs and shows."""
+
+    removed: int  # rows in groups smaller than k
+    spread: int  # discernibility: the sum of the squared group sizes, each removed row counting n
+    detail: int  # steps of detail of the columns whose values still differ between the kept rows
+
+    def rank(self, levels: Levels) -> tuple[int, int, int, Levels]:
+        """Smaller is better: the most detail, then the fewest rows removed (the removed are the rare
+        people, whom the data should keep where it can), then the rows best told apart, then (only so
+        that a tie never depends on anything but the data) more detail in the earlier columns."""
+        return -self.detail, self.removed, self.spread, levels
+
+
+def _measure(attributes: Sequence[_Attribute], levels: Levels, k: int, n: int) -> _Measure:
+    columns = [a.levels[level].cells for a, level in zip(attributes, levels, strict=True)]
+    sizes = Counter(zip(*columns, strict=True))
+    removed = sum(size for size in sizes.values() if size < k)
+    kept = [key for key, size in sizes.items() if size >= k]
+    detail = sum(
+        a.top - level
+        for c, (a, level) in enumerate(zip(attributes, levels, strict=True))
+        if len({key[c] for key in kept}) > 1
+    )
+    spread = sum(size * size for size in sizes.values() if size >= k) + removed * n
+    return _Measure(removed, spread, detail)
+
+
 def _generalise(attributes: Sequence[_Attribute], n: int, k: int, max_removed: int) -> Levels:
-    """The level of each column: the fewest coarsening steps that leave at most max_removed rows in
-    groups smaller than k; among those, the lowest discernibility; then the smallest tuple of levels
-    (more detail in the earlier columns), so that the result never depends on the order of the rows."""
+    """The level of each column: of the combinations that leave at most max_removed rows in groups
+    smaller than k, the one with the best `_Measure.rank`."""
     top = tuple(a.top for a in attributes)
 
-    def score(levels: Levels) -> tuple[int, int]:
-        return _removals_and_spread(attributes, levels, k, n)
+    def measure(levels: Levels) -> _Measure:
+        return _measure(attributes, levels, k, n)
 
     def finer(levels: Levels) -> list[Levels]:
         return [(*levels[:c], level - 1, *levels[c + 1 :]) for c, level in enumerate(levels) if level > 0]
@@ -240,40 +259,44 @@ def _generalise(attributes: Sequence[_Attribute], n: int, k: int, max_removed: i
         ]
 
     bottom = tuple(0 for _ in attributes)
-    if score(bottom)[0] <= max_removed:
+    if measure(bottom).removed <= max_removed:
         return bottom  # nothing to coarsen (a common case in a large field with few questions)
     # Every column at "*": one group of all n >= k rows, nothing removed.
-    feasible: dict[Levels, int] = {top: score(top)[1]}
-    tried = 0
-    while True:
+    step: dict[Levels, _Measure] = {top: measure(top)}
+    qualifying = dict(step)
+    work = n
+    while step:
         # One step more detail. A combination whose coarser neighbours do not all qualify cannot
         # qualify itself (removal is monotone), so only those whose neighbours all qualified are tried.
         candidates = sorted(
             {
                 child
-                for levels in feasible
+                for levels in step
                 for child in finer(levels)
-                if all(parent in feasible for parent in coarser(child))
+                if all(parent in step for parent in coarser(child))
             }
         )
-        tried += len(candidates)
-        if not candidates or tried > SEARCH_BUDGET:
+        work += len(candidates) * n
+        if work > SEARCH_BUDGET:
             break
-        scored = {levels: score(levels) for levels in candidates}
-        qualified = {levels: spread for levels, (removed, spread) in scored.items() if removed <= max_removed}
-        if not qualified:
-            break
-        feasible = qualified
-    best = min(feasible, key=lambda levels: (feasible[levels], levels))
-    if tried <= SEARCH_BUDGET:
+        measured = {levels: measure(levels) for levels in candidates}
+        step = {levels: m for levels, m in measured.items() if m.removed <= max_removed}
+        qualifying |= step
+    best = min(qualifying, key=lambda levels: qualifying[levels].rank(levels))
+    if work <= SEARCH_BUDGET:
         return best
-    # Too many combinations qualify: more detail, one greedy step at a time, while one still qualifies.
+    # Too many combinations qualify to try them all: on from the best so far, one greedy step of more
+    # detail at a time while a step still qualifies, keeping the best seen.
+    current, best_rank = best, qualifying[best].rank(best)
     while True:
-        scored = {levels: score(levels) for levels in finer(best)}
-        steps = [(spread, levels) for levels, (removed, spread) in scored.items() if removed <= max_removed]
+        measured = {levels: measure(levels) for levels in finer(current)}
+        steps = [m.rank(levels) for levels, m in measured.items() if m.removed <= max_removed]
         if not steps:
             return best
-        _, best = min(steps)
+        rank = min(steps)
+        current = rank[3]
+        if rank < best_rank:
+            best, best_rank = current, rank
 
 
 # -- the columns and their hierarchies --------------------------------------------------------------
