@@ -13,8 +13,8 @@ that fit equally well; knowing less only widens the set. So no row can be single
 How it is reached: full-domain generalisation with a hierarchy per column (every row of a column is
 coarsened to the same level, so a column keeps one vocabulary and a pivot table over it works), plus
 removal of the few rows still in too small groups, at most MAX_REMOVED_SHARE of them. Of all
-combinations of levels (the generalisation lattice, as in Samarati 2001) that need no more removals,
-the one that shows the most: the most steps of detail, counted over the columns whose values still
+combinations of levels (the generalisation lattice, as in Samarati 2001) that need no more removals
+than that, the one that shows the most: the most steps of detail, counted over the columns whose values still
 differ between the rows kept (a column that reads the same in every kept row shows nothing, and would
 otherwise be "bought" by removing the few people who answered it); then the fewest rows removed; then
 the rows best told apart (discernibility metric, Bayardo and Agrawal 2005); then more detail in the
@@ -49,6 +49,7 @@ a leaf of a hierarchy table. The other k-anonymity packages on the index impleme
 polarfrost on Polars and PySpark; see below) or are recent packages at an early version (pyikaild,
 k-anonymity-core, project-lighthouse-anonymize). The search below is about fifty lines; the tests
 check its result independently with `pycanon`, the checker anjana uses.
+
 Mondrian (multidimensional local recoding) was not chosen: it coarsens each row differently, so one
 column would mix "Neukölln", "Berlin" and "*", which a working group cannot count, and its median
 splits need an order that single and multiple choice answers do not have.
@@ -73,9 +74,9 @@ Value = str | int | None
 
 SUPPRESSED = "*"
 NO_ANSWER_LABEL = "Keine Angabe"
-# Rows that no generalisation short of "*" everywhere would protect are removed instead, but never more
-# than this share: beyond it the removal itself would distort the data (rare people are not a random
-# sample), and coarsening one more column costs less.
+# Rows still in groups smaller than k are removed rather than coarsening a column for everybody, but
+# never more than this share: beyond it the removal itself would distort the data (the removed are the
+# rare people, not a random sample).
 MAX_REMOVED_SHARE = 0.10
 # How much the exact search may do (combinations tried times rows) before it goes on greedily (see the
 # module's doc): a few seconds on this project's machines.
