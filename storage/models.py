@@ -281,3 +281,26 @@ class WebNotice(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[dict[str, str]]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReleaseRecord(Base):
+    """A release that was made of one field: when, of what kind, for how many people.
+
+    Kept so that a later release that differs from it by only 1 to k-1 people can be refused
+    (storage/releases/differencing.py). No identity: who left since is a counter, raised inside the
+    deletion of everyone who was in the release; who joined or changed is read from the times the
+    remaining data carries."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    field: Mapped[str] = mapped_column(String(32), index=True)
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    partial: Mapped[bool] = mapped_column(Boolean)  # with "nur angefangen" answers
+    microdata: Mapped[bool] = mapped_column(Boolean)  # row-level data (admin, --microdata)
+    respondents: Mapped[int] = mapped_column(Integer)
+    # People who were in this release and have deleted their data (or were purged) since.
+    departed: Mapped[int] = mapped_column(Integer, default=0)
+    # Of them, those who were in it only with answers they had not sent (a partial release's
+    # "nur angefangen" counts): those tables are compared on their own.
+    departed_unsubmitted: Mapped[int] = mapped_column(Integer, default=0)
