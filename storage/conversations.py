@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
-from storage.dialect import upsert
+from storage.dialect import insert_new, upsert
 from storage.models import (
     Answer,
     ConversationStateRow,
@@ -74,10 +74,11 @@ class ConversationRepository:
         )
         if getattr(result, "rowcount", 0) != 1:
             raise StaleState(pseudonym)
+        # Only a switch writes, and it leaves its time: releases break answers down by language.
         await self.session.execute(
             update(Participant)
-            .where(Participant.pseudonym == pseudonym)
-            .values(locale=state.locale)
+            .where(Participant.pseudonym == pseudonym, Participant.locale != state.locale)
+            .values(locale=state.locale, locale_changed_at=now)
             .execution_options(synchronize_session=False)
         )
         return expected + 1
@@ -134,12 +135,12 @@ class ConversationRepository:
                     )
                 )
             elif isinstance(event, FieldCompleted):
-                await upsert(
+                # Sending again keeps the first time (see FieldCompletion).
+                await insert_new(
                     self.session,
                     FieldCompletion,
                     {"pseudonym": pseudonym, "field": event.field, "completed_at": utcnow()},
                     conflict=("pseudonym", "field"),
-                    update=("completed_at",),
                 )
 
     async def answers(self, pseudonym: str, field: str | None = None) -> dict[tuple[str, str], Any]:

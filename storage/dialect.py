@@ -42,6 +42,14 @@ async def upsert(
     await session.execute(stmt)
 
 
+async def insert_new(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict: Sequence[str]
+) -> None:
+    """Insert a row unless a row with the same `conflict` columns exists; then keep that one as it is."""
+    stmt = dialect_insert(session)(model).values(**values)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=list(conflict)))
+
+
 _WRITERS: dict[int, asyncio.Lock] = {}
 
 

@@ -69,6 +69,9 @@ class Participant(Base):
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
     locale: Mapped[str] = mapped_column(String(16))
     consented_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the person last switched language (None: never since consent). A release breaks answers
+    # down by language, so a switch changes the person's part in it (storage/releases/differencing.py).
+    locale_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ConversationStateRow(Base):
@@ -101,7 +104,10 @@ class Answer(Base):
 
 
 class FieldCompletion(Base):
-    """When a person last sent a field; the export counts completed questionnaires from here."""
+    """When a person first sent a field; the export counts completed questionnaires from here.
+
+    Sending again keeps the first time: a later change is in Answer.answered_at, and the first time
+    tells for certain whether the person was among the submitted answers of a release."""
 
     __tablename__ = "field_completions"
     __table_args__ = (UniqueConstraint("pseudonym", "field"),)

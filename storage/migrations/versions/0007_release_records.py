@@ -1,4 +1,5 @@
-"""release records: when each release of a field was made, and how many of its people left since
+"""release records: when each release of a field was made, and how many of its people left since;
+when a participant last switched language
 
 Revision ID: 0007
 Revises: 0006
@@ -30,8 +31,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_releases")),
     )
     op.create_index(op.f("ix_releases_field"), "releases", ["field"], unique=False)
+    with op.batch_alter_table("participants") as batch:
+        batch.add_column(sa.Column("locale_changed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("participants") as batch:
+        batch.drop_column("locale_changed_at")
     op.drop_index(op.f("ix_releases_field"), table_name="releases")
     op.drop_table("releases")

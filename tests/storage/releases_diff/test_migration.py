@@ -1,4 +1,5 @@
-"""Migration 0007 (the releases table) goes down to 0006 and up again, on both databases."""
+"""Migration 0007 (the releases table, the time of a language switch) goes down to 0006 and up again, on
+both databases."""
 
 from __future__ import annotations
 
@@ -17,14 +18,21 @@ async def tables(db: AsyncEngine) -> set[str]:
         return await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
 
 
+async def participant_columns(db: AsyncEngine) -> set[str]:
+    async with db.connect() as conn:
+        return await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("participants")})
+
+
 async def test_0007_down_to_0006_and_up_again(db: AsyncEngine) -> None:
     assert migrate.head_revision() == "0007"
     assert "releases" in await tables(db)
     await migrate.downgrade(db, "0006")
     assert await migrate.current_revision(db) == "0006"
     assert "releases" not in await tables(db)
+    assert "locale_changed_at" not in await participant_columns(db)
     await migrate.upgrade(db)
     assert await migrate.current_revision(db) == "0007"
+    assert "locale_changed_at" in await participant_columns(db)
     made = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     async with session_factory(db)() as session, session.begin():
         session.add(
