@@ -22,6 +22,10 @@ from storage.models import (
     Subscriber,
     utcnow,
 )
+from storage.releases.differencing import count_departure, count_departures
+
+# How many people one DELETE of a purge names (SQLite limits bound parameters).
+PURGE_CHUNK = 500
 
 
 class StaleState(Exception):
@@ -84,19 +88,27 @@ class ConversationRepository:
         return expected + 1
 
     async def forget(self, pseudonym: str) -> None:
-        """Delete the person: answers, state, completions, subscription and RSVPs (ON DELETE CASCADE)."""
+        """Delete the person: answers, state, completions, subscription and RSVPs (ON DELETE CASCADE).
+        First the releases they were in count them as departed (no identity kept)."""
+        await count_departure(self.session, pseudonym)
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
         await self.session.execute(delete(Subscriber).where(Subscriber.pseudonym == pseudonym))
         await self.session.execute(delete(StaffForm).where(StaffForm.person == pseudonym))
 
     async def purge_inactive(self, before: datetime) -> int:
-        """Retention: delete everyone whose conversation has not moved since `before`."""
-        result = await self.session.execute(
-            delete(Participant)
-            .where(Participant.pseudonym.in_(_inactive(before)))
-            .execution_options(synchronize_session=False)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        """Retention: delete everyone whose conversation has not moved since `before`. The releases they
+        were in count them as departed first; exactly the people counted are deleted."""
+        gone = list((await self.session.scalars(_inactive(before))).all())
+        await count_departures(self.session, gone)
+        removed = 0
+        for start in range(0, len(gone), PURGE_CHUNK):
+            result = await self.session.execute(
+                delete(Participant)
+                .where(Participant.pseudonym.in_(gone[start : start + PURGE_CHUNK]))
+                .execution_options(synchronize_session=False)
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+        return removed
 
     async def count_inactive(self, before: datetime) -> int:
         """How many people `purge_inactive(before)` would delete (a dry run)."""
