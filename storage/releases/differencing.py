@@ -82,7 +82,7 @@ class Refusal:
         among = " (among answers not sent yet)" if self.unsubmitted else ""
         return (
             f"Refused: since the release of {_cli(self.release_made_at)}, {self.changes} {people} "
-            f"joined, left or changed answers{among}; a new release needs none or at least {self.needed}. "
+            f"joined, left or changed answers{among}; a new release needs at least {self.needed} (or none). "
             f"The release of {_cli(self.latest_made_at)} stays valid."
         )
 
