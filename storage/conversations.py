@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
 from dialogs.state import ConversationState
-from storage.dialect import upsert
+from storage.dialect import insert_new, upsert
 from storage.events import delete_subscriptions_of
 from storage.models import (
     Answer,
@@ -22,6 +22,10 @@ from storage.models import (
     StaffForm,
     utcnow,
 )
+from storage.releases.differencing import count_departure, count_departures
+
+# How many people one DELETE of a purge names (SQLite limits bound parameters).
+PURGE_CHUNK = 500
 
 
 class StaleState(Exception):
@@ -74,34 +78,40 @@ class ConversationRepository:
         )
         if getattr(result, "rowcount", 0) != 1:
             raise StaleState(pseudonym)
+        # Only a switch writes, and it leaves its time: releases break answers down by language.
         await self.session.execute(
             update(Participant)
-            .where(Participant.pseudonym == pseudonym)
-            .values(locale=state.locale)
+            .where(Participant.pseudonym == pseudonym, Participant.locale != state.locale)
+            .values(locale=state.locale, locale_changed_at=now)
             .execution_options(synchronize_session=False)
         )
         return expected + 1
 
     async def forget(self, pseudonym: str, key: bytes) -> None:
         """Delete the person: answers, state, completions (ON DELETE CASCADE), and their subscription
-        with its RSVPs, which holds no pseudonym and is found under the key."""
+        with its RSVPs, which holds no pseudonym and is found under the key. First the releases they
+        were in count them as departed (no identity kept)."""
+        await count_departure(self.session, pseudonym)
         await self.session.execute(delete(Participant).where(Participant.pseudonym == pseudonym))
         await delete_subscriptions_of(self.session, key, [pseudonym])
         await self.session.execute(delete(StaffForm).where(StaffForm.person == pseudonym))
 
     async def purge_inactive(self, before: datetime, key: bytes) -> int:
         """Retention: delete everyone whose conversation has not moved since `before`, and their
-        subscriptions (matched under the key)."""
-        gone = (
-            await self.session.scalars(
+        subscriptions (matched under the key). The releases they were in count them as departed
+        first; exactly the people counted are deleted."""
+        gone = list((await self.session.scalars(_inactive(before))).all())
+        await count_departures(self.session, gone)
+        removed = 0
+        for start in range(0, len(gone), PURGE_CHUNK):
+            result = await self.session.execute(
                 delete(Participant)
-                .where(Participant.pseudonym.in_(_inactive(before)))
-                .returning(Participant.pseudonym)
+                .where(Participant.pseudonym.in_(gone[start : start + PURGE_CHUNK]))
                 .execution_options(synchronize_session=False)
             )
-        ).all()
+            removed += int(getattr(result, "rowcount", 0) or 0)
         await delete_subscriptions_of(self.session, key, gone)
-        return len(gone)
+        return removed
 
     async def count_inactive(self, before: datetime) -> int:
         """How many people `purge_inactive(before)` would delete (a dry run)."""
@@ -140,12 +150,12 @@ class ConversationRepository:
                     )
                 )
             elif isinstance(event, FieldCompleted):
-                await upsert(
+                # Sending again keeps the first time (see FieldCompletion).
+                await insert_new(
                     self.session,
                     FieldCompletion,
                     {"pseudonym": pseudonym, "field": event.field, "completed_at": utcnow()},
                     conflict=("pseudonym", "field"),
-                    update=("completed_at",),
                 )
 
     async def answers(self, pseudonym: str, field: str | None = None) -> dict[tuple[str, str], Any]:

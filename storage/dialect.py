@@ -42,6 +42,14 @@ async def upsert(
     await session.execute(stmt)
 
 
+async def insert_new(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict: Sequence[str]
+) -> None:
+    """Insert a row unless a row with the same `conflict` columns exists; then keep that one as it is."""
+    stmt = dialect_insert(session)(model).values(**values)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=list(conflict)))
+
+
 _WRITERS: dict[int, asyncio.Lock] = {}
 
 
@@ -130,6 +138,35 @@ async def lock_person(session: AsyncSession, person: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(_PG_LOCK_XACT, {"key": person_lock_key(person)})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A release is recorded, and a person is deleted, one after the other.
+# ---------------------------------------------------------------------------------------------------------
+
+# pg_advisory_xact_lock key: "MitsREL1" in ASCII.
+RELEASES_LOCK_KEY = 0x4D69_7473_5245_4C31
+_PG_LOCK_RELEASES = text("SELECT pg_advisory_xact_lock(:key)")
+_PG_LOCK_RELEASES_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
+# Touches no row, but takes SQLite's write lock (a write statement does, whatever it matches).
+_SQLITE_TAKE_WRITE_LOCK = text("UPDATE releases SET departed = departed WHERE 1 = 0")
+
+
+async def lock_releases(session: AsyncSession, exclusive: bool) -> None:
+    """Call first in a transaction that records a release (`exclusive`) or counts a deletion towards
+    the releases (shared). A deletion then either sees a release being recorded, or commits before
+    that release is recorded (and so before its data is read): it is never in a release without
+    counting towards it.
+
+    PostgreSQL: a transaction-level advisory lock; deletions share it, a release waits for the
+    deletions under way and they wait for its (short) transaction. SQLite: the database's one write
+    lock, taken now rather than at the first write (reads outside a transaction would see the
+    releases of a moment ago)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = _PG_LOCK_RELEASES if exclusive else _PG_LOCK_RELEASES_SHARED
+        await session.execute(lock, {"key": RELEASES_LOCK_KEY})
+    else:
+        await session.execute(_SQLITE_TAKE_WRITE_LOCK)
 
 
 # ---------------------------------------------------------------------------------------------------------

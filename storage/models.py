@@ -70,6 +70,9 @@ class Participant(Base):
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
     locale: Mapped[str] = mapped_column(String(16))
     consented_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the person last switched language (None: never since consent). A release breaks answers
+    # down by language, so a switch changes the person's part in it (storage/releases/differencing.py).
+    locale_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ConversationStateRow(Base):
@@ -102,7 +105,10 @@ class Answer(Base):
 
 
 class FieldCompletion(Base):
-    """When a person last sent a field; the export counts completed questionnaires from here."""
+    """When a person first sent a field; the export counts completed questionnaires from here.
+
+    Sending again keeps the first time: a later change is in Answer.answered_at, and the first time
+    tells for certain whether the person was among the submitted answers of a release."""
 
     __tablename__ = "field_completions"
     __table_args__ = (UniqueConstraint("pseudonym", "field"),)
@@ -285,3 +291,26 @@ class WebNotice(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[dict[str, str]]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReleaseRecord(Base):
+    """A release that was made of one field: when, of what kind, for how many people.
+
+    Kept so that a later release that differs from it by only 1 to k-1 people can be refused
+    (storage/releases/differencing.py). No identity: who left since is a counter, raised inside the
+    deletion of everyone who was in the release; who joined or changed is read from the times the
+    remaining data carries."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    field: Mapped[str] = mapped_column(String(32), index=True)
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    partial: Mapped[bool] = mapped_column(Boolean)  # with "nur angefangen" answers
+    microdata: Mapped[bool] = mapped_column(Boolean)  # row-level data (admin, --microdata)
+    respondents: Mapped[int] = mapped_column(Integer)
+    # People who were in this release and have deleted their data (or were purged) since.
+    departed: Mapped[int] = mapped_column(Integer, default=0)
+    # Of them, those who were in it only with answers they had not sent (a partial release's
+    # "nur angefangen" counts): those tables are compared on their own.
+    departed_unsubmitted: Mapped[int] = mapped_column(Integer, default=0)

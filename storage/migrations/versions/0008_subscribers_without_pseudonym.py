@@ -8,7 +8,7 @@ under a key of their own, so this migration needs the pseudonym key when there a
 whose stored pseudonym must be the one their chat id gives under it.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-09
 """
 
@@ -22,7 +22,7 @@ from alembic import context, op
 from storage.migrate import needs_key
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
