@@ -24,14 +24,14 @@ async def participant_columns(db: AsyncEngine) -> set[str]:
 
 
 async def test_0007_down_to_0006_and_up_again(db: AsyncEngine) -> None:
-    assert migrate.head_revision() == "0007"
+    head = migrate.head_revision()  # 0007 or a later one
     assert "releases" in await tables(db)
     await migrate.downgrade(db, "0006")
     assert await migrate.current_revision(db) == "0006"
     assert "releases" not in await tables(db)
     assert "locale_changed_at" not in await participant_columns(db)
     await migrate.upgrade(db)
-    assert await migrate.current_revision(db) == "0007"
+    assert await migrate.current_revision(db) == head
     assert "locale_changed_at" in await participant_columns(db)
     made = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     async with session_factory(db)() as session, session.begin():
