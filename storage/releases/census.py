@@ -68,7 +68,7 @@ async def _batch(
     locales = dict(
         (await session.execute(
             select(Participant.pseudonym, Participant.locale).where(Participant.pseudonym.in_(batch))
-        )).tuples().all()
+        )).all()
     )  # fmt: skip
     submitted = set(
         (await session.scalars(
@@ -83,7 +83,7 @@ async def _batch(
             Answer.field == ABOUT_ID, Answer.pseudonym.in_(batch)
         )
     )
-    for person, question, value in rows.tuples():
+    for person, question, value in rows:
         about.setdefault(person, {})[question] = value
     answers: dict[str, dict[str, Any]] = {}
     released: dict[str, set[str]] = {}
@@ -92,7 +92,7 @@ async def _batch(
         .outerjoin(TextReview, TextReview.answer_id == Answer.id)
         .where(Answer.field == field_id, Answer.pseudonym.in_(batch))
     )
-    for person, question, value, status, reviewed_hash in rows.tuples():
+    for person, question, value, status, reviewed_hash in rows:
         answers.setdefault(person, {})[question] = value
         # A review holds only for the text it was made on: a changed answer is not released.
         if status == "released" and isinstance(value, str) and reviewed_hash == text_hash(value):

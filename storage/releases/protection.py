@@ -128,34 +128,20 @@ class TrueQuestion:
 # German texts
 
 
-def withheld_few(k: int) -> str:
-    return (
-        f"Diese Frage wurde weniger als {k} Personen gestellt; ihre Antworten werden zum Schutz der "
-        "Befragten nicht gezeigt."
-    )
-
-
-WITHHELD_UNSAFE = (
-    "Die Antworten auf diese Frage lassen sich nicht so zeigen, dass kleine Zahlen geschützt bleiben; "
-    "sie werden darum nicht gezeigt."
+# One sentence whether a question was asked to fewer than k people or its small counts could not be
+# protected: a sentence that said "fewer than k" would itself tell that every answer to it, and to the
+# answer of the earlier question that leads to it, was given by fewer than k.
+WITHHELD = (
+    "Die Antworten auf diese Frage werden zum Schutz der Befragten nicht gezeigt: Es sind zu wenige, um "
+    "sie ohne Rückschluss auf einzelne Personen zu zeigen."
+)
+UNSUBMITTED_WITHHELD = (
+    "Nur angefangen: Diese Zahlen werden zum Schutz der Befragten nicht gezeigt, es sind zu wenige."
 )
 
 
 def breakdown_unsafe(by: str) -> str:
     return f"Keine Aufschlüsselung nach {by}: Kleine Zahlen ließen sich daraus ausrechnen."
-
-
-def unsubmitted_few(k: int) -> str:
-    return (
-        f"Nur angefangen: Diese Frage wurde weniger als {k} Personen gestellt, die nicht abgeschickt "
-        "haben; diese Zahlen werden nicht gezeigt."
-    )
-
-
-UNSUBMITTED_UNSAFE = (
-    "Nur angefangen: Diese Zahlen lassen sich nicht so zeigen, dass kleine Zahlen geschützt bleiben; "
-    "sie werden nicht gezeigt."
-)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,25 +173,25 @@ def _protect_question(
     unsubmitted: Counts | None = None
     if truth.unsubmitted is not None:
         if truth.unsubmitted.asked < k:
-            notes.append(unsubmitted_few(k))
+            notes.append(UNSUBMITTED_WITHHELD)
         else:
             links = [_link(truth, f, t, submitted=False, k=k) for f, t in follow_ups]
             found = _Audit(truth, truth.unsubmitted, [], links, k).run()
             if found is None:
-                notes.append(UNSUBMITTED_UNSAFE)
+                notes.append(UNSUBMITTED_WITHHELD)
             else:
                 unsubmitted = found[0]
     table = QuestionTable(
         q.id, q.text, q.type, truth.rows, submitted=None, unsubmitted=unsubmitted, notes=notes
     )
     if truth.submitted.asked < k:
-        return replace(table, withheld=withheld_few(k))
+        return replace(table, withheld=WITHHELD)
     links = [_link(truth, f, t, submitted=True, k=k) for f, t in follow_ups]
     audit = _Audit(truth, truth.submitted, truth.breakdowns, links, k)
     found = audit.run()
     notes += audit.notes
     if found is None:
-        return replace(table, withheld=WITHHELD_UNSAFE)
+        return replace(table, withheld=WITHHELD)
     return replace(table, submitted=found[0], breakdowns=found[1])
 
 
@@ -248,14 +234,8 @@ def _link(
             for bd in follow.breakdowns:
                 if bd.by in published:
                     columns += [(bd.by, c.groups, c.asked, c.asked) for c in bd.columns]
-    elif submitted and table.withheld == withheld_few(k):
-        low, high = 0, k - 1  # the release says: fewer than k were asked
-    elif (submitted and table.withheld == WITHHELD_UNSAFE) or (
-        not submitted and UNSUBMITTED_UNSAFE in table.notes
-    ):
-        low, high = k, None  # withheld by the protection, so at least k were asked
     else:
-        low, high = 0, None
+        low, high = 0, None  # withheld: the release does not say why, so it says nothing about the sum
     return _Link(rows, multi, low, high, tuple(columns))
 
 
