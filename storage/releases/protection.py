@@ -10,34 +10,49 @@ none can be told to be small.
 How:
 
 1. Primary suppression: every count with 0 < count < k is hidden as "small" (cells of the overall table
-   and of the breakdowns, and the number who answered).
-2. Audit: per question, the published numbers are written as linear constraints on whole numbers:
-   cells, bases, group sizes (each column's sum is the group's asked minus those who went on without
-   answering), row sums (each breakdown's row adds up to the overall count), multiple choice (each
-   option at most the number who answered, between `min` and `max` choices per person, exclusive
-   options alone), the scale mean (rounded half up to one decimal: an exact interval times n), the
-   median (the lower middle value: two inequalities that pin it exactly), that a mean is shown exactly
-   where at least k answered, and what the follow-ups publish about this question's answers (how
-   many were asked a follow-up is the sum of the cells that lead to it, per group too). Hidden counts
-   are variables of at least 1, shown ones are fixed. For each "small" count the program is solved
-   twice (largest and smallest value).
-3. Complementary suppression: while the guarantee fails for a small count, one more count is hidden
-   ("protect"): the smallest non-zero shown count in a line (row or column) of the failing count
-   first, then one sharing any constraint with it, then any shown count, then the number who
-   answered. If nothing is left to hide, the breakdown is left out (or the question withheld), with a
-   German reason.
+   and of the breakdowns, and the number who answered; a free-text question's base is not, its
+   released texts are listed anyway).
+2. The classic first step of complementary suppression: a line (a breakdown's row with its total, a
+   column when nobody went on without answering, the answers with the number who answered) with one
+   hidden count alone gives it away, so its smallest other non-zero count is hidden too ("protect").
+3. Audit: per question, what is published is written as linear constraints on whole numbers: cells,
+   bases, group sizes (a column adds up to the group's asked, less those who went on without
+   answering), row sums (a breakdown's row adds up to the overall count), multiple choice (an option
+   at most the number who answered, `min`..`max` choices per person, exclusive options alone), the
+   scale mean (rounded half up to one decimal: an exact interval times n), the median (the lower
+   middle value: two inequalities that pin it exactly), that a mean is shown exactly where at least
+   k answered, and what the follow-ups publish about this question's answers (how many were asked a
+   follow-up is the sum of the counts that lead to it, per group too). Hidden counts are variables of
+   at least 1, shown ones are numbers. For each "small" count: can it be k or more, can it be below
+   its value (or 1)? The linear relaxation is asked first (if it cannot, no whole-number table can);
+   a whole-number point is taken from it where it rounds to one, else from the integer program.
+4. While that fails for a small count: if hiding every other count would not help either (a group
+   too small for its answers), its breakdown is left out (for an overall count: the breakdown whose
+   leaving out helps, else the last one), and suppression starts again from step 1 without it; else
+   one more count is hidden ("protect"): the smallest non-zero shown count in a constraint that holds
+   it at its extreme (its lines, mostly), then in its row and column, its row's total, any constraint
+   with it, its table, anywhere. A question that cannot be shown even without breakdowns is withheld.
+
+Groups too small to protect their answers at all are merged before this (storage/releases/tables.py:
+`protectable`), and a breakdown's column mean is shown only where the column shows every count, so
+that it follows from them and says nothing more. A withheld question does not say why: "asked to
+fewer than k" would tell that the answers leading to it were given by fewer than k.
 
 Everything is deterministic for the same data: the order is fixed by position (rows, then breakdowns
-by column and row), ties are broken by position, and a count's largest and smallest values are facts
-of the data, not of the solver's path. Feasible points found on the way are kept and certify other
-counts without solving again: hiding only ever widens what the published numbers admit.
+by column and row), ties are broken by position, and whether a count can reach a value is a fact of
+the data, not of the solver's path. Points found on the way are kept and certify other counts without
+solving again (while the counts they assumed are still the shown ones: hiding and leaving out only
+widen what the published numbers admit). Shown counts split the constraints into independent parts
+(often one per breakdown); each part is its own small program.
 
-Why HiGHS (`highspy`): the audit needs exact extremes of integer counts under a few hundred linear
-constraints, solved hundreds of times per field; HiGHS is a maintained MIT-licensed LP/MIP solver
-with a wheel on PyPI that brings only numpy, and each of these programs solves in well under a
-millisecond (a realistic field of 200 people: see the report in tests/storage/releases/). Integer
-rather than linear programming because means, medians and multiple choice make the linear relaxation
-admit values no whole-number table has; the relaxation would overstate the protection.
+Why HiGHS (`highspy`): the audit needs exact extremes of whole-number counts under a few hundred linear
+constraints, asked hundreds of times per field; HiGHS is a maintained MIT-licensed LP/MIP solver with
+wheels on PyPI that bring only numpy. Integer rather than only linear programming because means,
+medians and multiple choice make the linear relaxation admit values no whole-number table has: the
+relaxation alone would overstate the protection. Time, measured with 200 made-up respondents who
+answer every question at random (six breakdowns each): 3 to 7 seconds of CPU per field (wohnen 6.3 s,
+demokratie 7.3 s, ankommen 4.3 s, gesundheit with k = 10 3.0 s, start-up included); most programs
+are parts of one question with a few dozen to a few hundred variables, solved in milliseconds.
 
 Why no statistical-disclosure library: the maintained tools for complementary cell suppression are
 tau-argus (Java, run as a separate program with its own batch files) and sdcTable (R); neither runs
@@ -175,7 +190,7 @@ def _protect_question(
         if truth.unsubmitted.asked < k:
             notes.append(UNSUBMITTED_WITHHELD)
         else:
-            links = [_link(truth, f, t, submitted=False, k=k) for f, t in follow_ups]
+            links = [_link(truth, f, t, submitted=False) for f, t in follow_ups]
             found = _Audit(truth, truth.unsubmitted, [], links, k).run()
             if found is None:
                 notes.append(UNSUBMITTED_WITHHELD)
@@ -186,7 +201,7 @@ def _protect_question(
     )
     if truth.submitted.asked < k:
         return replace(table, withheld=WITHHELD)
-    links = [_link(truth, f, t, submitted=True, k=k) for f, t in follow_ups]
+    links = [_link(truth, f, t, submitted=True) for f, t in follow_ups]
     audit = _Audit(truth, truth.submitted, truth.breakdowns, links, k)
     found = audit.run()
     notes += audit.notes
@@ -215,9 +230,7 @@ class _Link:
     columns: tuple[tuple[str, frozenset[str], int, int], ...]  # (by, groups, low, high)
 
 
-def _link(
-    parent: TrueQuestion, follow: TrueQuestion, table: QuestionTable, *, submitted: bool, k: int
-) -> _Link:
+def _link(parent: TrueQuestion, follow: TrueQuestion, table: QuestionTable, *, submitted: bool) -> _Link:
     cond = follow.question.show_if
     assert cond is not None
     wanted = {str(v) for v in cond.any_of}
