@@ -204,8 +204,8 @@ def true_questions(census: Census, k: int, *, partial: bool = False) -> list[Tru
             if columns is None:
                 if demo.by in shown_by and len(asked) >= k:
                     notes.append(
-                        f"Keine Aufschlüsselung nach {demo.by}: Es gibt keine Einteilung, in der jede "
-                        f"Gruppe mindestens {k} Personen hat."
+                        f"Keine Aufschlüsselung nach {demo.by}: Die Gruppen sind zu klein, um ihre "
+                        "Antworten auf diese Frage geschützt zu zeigen."
                     )
                 continue
             breakdowns.append(_breakdown(question, demo, columns, asked, position, len(rows)))
