@@ -101,6 +101,9 @@ class QuestionTable:
     # Only in a release that asks for partial answers: the people who never pressed "Absenden".
     unsubmitted: Counts | None = None
     withheld: str | None = None  # why the question is not shown at all (German, one sentence)
+    # German, one sentence each: what is left out of this question's tables and why (a breakdown
+    # whose groups are too small, or from which a small count could be worked out; started-only counts).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

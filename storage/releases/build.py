@@ -1,0 +1,125 @@
+"""One release of a field: the protected tables, who answered, the released texts, the notes, and
+row-level data only when an admin asks for it."""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.definitions import Catalogue
+from storage.export import SENSITIVE_K, k_for
+from storage.releases.census import Census, take_census
+from storage.releases.model import Microdata, Release
+from storage.releases.tables import DEMOGRAPHICS, LANGUAGE, question_tables, who
+from storage.releases.texts import OTHER_LANGUAGE, free_texts
+
+
+async def make_release(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    field_id: str,
+    *,
+    k: int,
+    partial: bool = False,
+    microdata: bool = False,
+    scrub: Callable[[str], str] = lambda text: text,
+    rng: random.Random | None = None,
+    today: date | None = None,
+) -> Release:
+    """Read the field once and build its release; `k` is raised for sensitive fields (`k_for`)."""
+    rng = rng or random.SystemRandom()
+    census = await take_census(session, catalogue, field_id, rng=rng)
+    return release_of(
+        census, k=k_for(field_id, k), partial=partial, microdata=microdata, scrub=scrub, rng=rng, today=today
+    )
+
+
+def release_of(
+    census: Census,
+    *,
+    k: int,
+    partial: bool = False,
+    microdata: bool = False,
+    scrub: Callable[[str], str] = lambda text: text,
+    rng: random.Random | None = None,
+    today: date | None = None,
+) -> Release:
+    """The release of a census already taken (`k` as it is: `make_release` applies `k_for`)."""
+    rng = rng or random.SystemRandom()
+    field_id = census.questionnaire.id
+    questions = question_tables(census, k, partial=partial)
+    distributions = who(census, k)
+    texts, held_back = free_texts(census, k, scrub=scrub, rng=rng, partial=partial)
+    submitted = [p for p in census.people if p.submitted]
+    notes = _notes(field_id, k, partial)
+    shown = {d.by for d in distributions}
+    for by in [by for _, by in DEMOGRAPHICS] + [LANGUAGE]:
+        if by not in shown:
+            notes.append(
+                f"Keine Aufschlüsselung nach {by}: Es gibt keine Einteilung, in der jede Gruppe "
+                f"mindestens {k} Personen hat."
+            )
+    rows: Microdata | None = None
+    if microdata:
+        rows = _k_anonymous()(Census(census.questionnaire, census.about, submitted), k, rng)
+    return Release(
+        field_id=field_id,
+        title=census.questionnaire.title,
+        k=k,
+        made_on=today or date.today(),
+        respondents=len(submitted),
+        started_only=len(census.people) - len(submitted) if partial else None,
+        questions=questions,
+        who=distributions,
+        texts=texts,
+        held_back_texts=held_back,
+        notes=notes,
+        microdata=rows,
+    )
+
+
+def _k_anonymous() -> Callable[[Census, int, random.Random], Microdata]:
+    # Row-level data is the exception: its module is loaded only when an admin asks for it. (Imported
+    # by name: storage/releases/microdata.py comes from another branch; once merged, this can be a
+    # plain `from storage.releases.microdata import k_anonymous`.)
+    module = importlib.import_module("storage.releases.microdata")
+    found: Callable[[Census, int, random.Random], Microdata] = module.k_anonymous
+    return found
+
+
+def _notes(field_id: str, k: int, partial: bool) -> list[str]:
+    """What was done to protect people, one German sentence each."""
+    higher = (
+        ", für dieses Handlungsfeld höher als sonst, weil die Angaben besonders schutzbedürftig sind"
+        if field_id in SENSITIVE_K
+        else ""
+    )
+    counted = (
+        "Gezählt werden die Antworten von Personen, die den Fragebogen abgeschickt haben; die Antworten "
+        "von Personen, die nur angefangen haben, stehen getrennt unter „nur angefangen“ und sind in "
+        "keiner anderen Zahl enthalten."
+        if partial
+        else "Gezählt werden nur die Antworten von Personen, die den Fragebogen abgeschickt haben."
+    )
+    return [
+        f"Zum Schutz der Befragten wird keine Zahl unter {k} gezeigt (k = {k}{higher}).",
+        f"„weniger als {k}“ heißt: Hier haben zwischen 1 und {k - 1} Personen geantwortet; die genaue "
+        "Zahl wird nicht gezeigt.",
+        "„verdeckt“ heißt: Diese Zahl ist nicht klein, wird aber nicht gezeigt, damit sich eine kleine "
+        "Zahl nicht aus Summen, anderen Zahlen oder anderen Tabellen ausrechnen lässt.",
+        counted,
+        "Die Veröffentlichung enthält keine Namen, Kennungen oder Pseudonyme und keine Zeitangabe, die "
+        "genauer ist als der Monat.",
+        "Freitexte stehen in einer eigenen, zufällig geordneten Liste ohne Verbindung zu anderen Antworten "
+        "oder Angaben zur Person; sie wurden vor der Freigabe von Mitarbeitenden geprüft, und Namen, "
+        "Adressen, Telefonnummern und ähnliche Angaben wurden ersetzt.",
+        f"Bei Freitexten in einer Sprache, die weniger als {k} Befragte sprechen, steht „{OTHER_LANGUAGE}“.",
+        f"Gruppen mit weniger als {k} Personen sind unter „weitere (zusammengefasst)“ zusammengefasst; wer "
+        "zu einem Merkmal nichts angegeben hat, steht unter „Keine Angabe“.",
+        "Mittelwerte sind auf eine Nachkommastelle gerundet; der Median ist der mittlere Wert, bei einer "
+        "geraden Zahl von Antworten der kleinere der beiden mittleren Werte.",
+    ]
