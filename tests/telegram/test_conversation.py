@@ -4,6 +4,9 @@ against the in-process fake Bot API, on SQLite."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -281,8 +284,9 @@ async def test_export_is_for_staff_only(
     await admin.press("Ja, senden")
     assert "Der Export wird erstellt" in admin.texts[-1]
     document = await fake.wait_for(lambda: next(iter(admin.documents), None))
-    assert document.document_name == "mitsprache-wohnen.csv"
-    assert (document.document_bytes or b"").startswith(b"\xef\xbb\xbf")
+    assert document.document_name == "mitsprache-wohnen.zip"  # a CSV release: tables and LIESMICH.txt
+    with zipfile.ZipFile(io.BytesIO(document.document_bytes or b"")) as release:
+        assert "LIESMICH.txt" in release.namelist()
     assert clerk.documents == [] and refugee.documents == []
     async with session_factory(sqlite_db)() as session:
         entries = await audit.entries(session)
