@@ -64,12 +64,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine  # noqa: E402
+from storage.export import QUASI_IDENTIFIERS, FieldExport, text_hash  # noqa: E402
+from storage.export_formats import FORMATS, WRITERS  # noqa: E402
 
 from benchmarks.scratch_db import postgres_database, postgres_reachable  # noqa: E402
 from dialogs.definitions import ABOUT_ID, NO, NO_ANSWER, YES, Catalogue, Question, load_catalogue  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
-from storage.export import QUASI_IDENTIFIERS, FieldExport, text_hash  # noqa: E402
-from storage.export_formats import FORMATS, WRITERS  # noqa: E402
 from storage.models import Answer, Participant, TextReview  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -84,7 +84,8 @@ def register(sub: Subparsers) -> None:
     exp.add_argument("--microdata", action="store_true",
                      help="also write row-level data (one row per person who submitted), generalised or "
                           "left out until every row shares its demographics and answers with k-1 others; "
-                          "no free text. Only for the admin, on the server: never sent through Telegram")  # fmt: skip
+                          "no free text; a file of its own, without tables. Only for the admin, on "
+                          "the server: never sent through Telegram")  # fmt: skip
     exp.set_defaults(handler=in_loop(export))
 
     review = command(

@@ -29,9 +29,10 @@ from storage import audit, outbox
 from storage.db import create_engine, session_factory
 from storage.outbox import Direct
 from storage.releases import differencing
-from storage.releases.build import k_for, make_release
+from storage.releases.build import make_release
 from storage.releases.differencing import Refusal
 from storage.releases.model import Release
+from storage.releases.thresholds import k_for
 from storage.releases.writers import SUFFIXES, WRITERS
 from storage.vocabulary import EXPORT_FORMATS as FORMATS
 
@@ -127,18 +128,21 @@ async def export_field(
     if fmt not in WRITERS:
         raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(WRITERS)}")
     now = now or datetime.now(UTC)
+    k = k_for(field_id, k)
+    # The order storage/releases/differencing.py asks for, so that nobody who deletes meanwhile is
+    # missed: refuse or record (committed at once), then read and build.
     async with sessions() as session, session.begin():
-        # Checked in the transaction that records the release: two staff members releasing at once see
-        # each other's record only after commit, but then the data are the same (0 changes).
-        refused = await differencing.refusal(session, field_id, k_for(field_id, k), now)
+        refused = await differencing.refusal(session, field_id, k, now, partial=partial)
         if refused is not None:
             raise ReleaseRefused(refused)
+        made = await differencing.record(session, field_id, partial, microdata, 0, now)
+    async with sessions() as session, session.begin():
         release = await make_release(
             session, catalogue, field_id, k=k, partial=partial, microdata=microdata, scrub=scrub,
             rng=random.SystemRandom(), today=now.date(),
         )  # fmt: skip
         await asyncio.to_thread(WRITERS[fmt], release, path)
-        await differencing.record(session, field_id, partial, microdata, release.respondents, now)
+        await differencing.set_respondents(session, made.id, release.respondents)
         await audit.record(session, actor, field_id, fmt, release.respondents)
     return ReleaseSummary.of(release)
 
@@ -280,20 +284,25 @@ class Exports:
             why = refused.refusal
             log.info("release refused", extra={"field": field_id, "changes": why.changes})
             text = t._(
-                "Kein neuer Export für „{field}“: Seit der Freigabe vom {date} haben sich erst {changes} "
-                "Personen geändert (dazugekommen, gelöscht oder Antworten geändert). Ein neuer Export ist "
-                "ab {needed} möglich, damit niemand zwei Dateien vergleichen und so eine einzelne Person "
-                "herausrechnen kann. Die letzte Datei bleibt gültig.",
+                "Kein neuer Export für „{field}“: Seit der Freigabe vom {date} sind erst {changes} "
+                "Personen dazugekommen, gegangen oder haben Antworten geändert. Ein neuer Export ist ab "
+                "{needed} möglich, damit niemand zwei Dateien vergleichen und so die Antworten einer "
+                "einzelnen Person herausrechnen kann. Die Datei vom {latest} bleibt gültig.",
                 field=field_id,
-                date=t.date(why.made_on),
+                date=t.datetime(why.release_made_at),
                 changes=why.changes,
                 needed=why.needed,
+                latest=t.datetime(why.latest_made_at),
             )
             async with self.sessions() as session, session.begin():
-                await outbox.queue_personal(session, "message", direct=[recipient], text={recipient.locale: text})
+                await outbox.queue_personal(
+                    session, "message", direct=[recipient], text={recipient.locale: text}
+                )
         except Exception:
             log.exception("export failed")
             sorry = t._("Der Export ist fehlgeschlagen. Bitte versuchen Sie es später noch einmal.")
             async with self.sessions() as session, session.begin():
-                await outbox.queue_personal(session, "message", direct=[recipient], text={recipient.locale: sorry})
+                await outbox.queue_personal(
+                    session, "message", direct=[recipient], text={recipient.locale: sorry}
+                )
         self.poke()
