@@ -31,7 +31,7 @@ from storage.outbox import Direct
 from storage.releases import differencing
 from storage.releases.build import make_release
 from storage.releases.differencing import Refusal
-from storage.releases.model import Release
+from storage.releases.model import Cell, Release
 from storage.releases.thresholds import k_for
 from storage.releases.writers import SUFFIXES, WRITERS
 from storage.vocabulary import EXPORT_FORMATS as FORMATS
@@ -96,9 +96,9 @@ class ReleaseSummary:
         )  # fmt: skip
 
 
-def _cells(release: Release) -> list[object]:
+def _cells(release: Release) -> list[Cell]:
     """Every count of the release's tables (to count the hidden ones)."""
-    found: list[object] = []
+    found: list[Cell] = []
     for question in release.questions:
         for counts in (question.submitted, question.unsubmitted):
             if counts is not None:

@@ -260,7 +260,7 @@ async def test_export_is_for_staff_only(
     await start_bot(sqlite_db, staff="9001:admin,9002:gesundheit")
     person = Person(fake, 9100)
     await person.open_field("Wohnen und Soziales")
-    await person.press_first()  # one answer to export
+    await person.press_first()  # one answer, not sent: a release counts only answers that were sent
     admin, clerk, refugee = Person(fake, 9001), Person(fake, 9002), Person(fake, 9003)
     # A refugee (no role) gets exactly the unknown-command answer, and no file.
     await refugee.consent()
@@ -290,7 +290,7 @@ async def test_export_is_for_staff_only(
     async with session_factory(sqlite_db)() as session:
         entries = await audit.entries(session)
     logged = [(e.actor, e.field, e.format, e.rows) for e in entries]
-    assert logged == [("telegram:9001", "wohnen", "csv", 1)]
+    assert logged == [("telegram:9001", "wohnen", "csv", 0)]
 
 
 async def test_invitations_rsvp_waitlist_calendar_and_reminder(
