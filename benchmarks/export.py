@@ -1,4 +1,5 @@
-"""How fast the anonymised field export runs, and how much memory it needs, per format and backend.
+"""How fast a field's release (protected tables, free-text list) is made and written, and how much memory
+it needs, per format and backend.
 
 A synthetic data set is written first, with bulk inserts (Core executemany in chunks on SQLite,
 COPY through the asyncpg connection on PostgreSQL), into a temporary SQLite file and/or a fresh
@@ -17,17 +18,18 @@ PostgreSQL database that is dropped at the end. Its shape follows what the bot s
 N (`--answers`) counts the field answers; the number of people is N divided by the number of
 questions in the field.
 
-Then `storage.export.FieldExport` runs with each writer of `storage.export_formats.WRITERS`
-(csv, xlsx, json, html) into a temporary file. The scrub function is the identity
-(`lambda t: t`), so the figures are the export's own cost, without the PII scrubber (see
-benchmarks/scrubbing.py for that). Measured per format: seconds, respondents and answers per
-second, and the peak RSS. Every format runs in a fresh child process (this script, re-invoked
-with a hidden `--one-format`) that reads its peak RSS at its end, so the formats do not share a
-high-water mark; a baseline child that only imports the modules, loads the catalogue and
-connects shows how much of that peak is the export's own growth. On Linux the peak is VmHWM
-from /proc/self/status rather than `getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries the
-parent's RSS into a child's ru_maxrss across fork + exec, so after generating a large data set
-every child would report the parent's size. Elsewhere ru_maxrss is used.
+Nine in ten people sent the field (a FieldCompletion row); a release counts only them. Then
+`storage.releases.build.make_release` runs, and its result goes through each writer of
+`storage.releases.writers.WRITERS` (csv as a ZIP, xlsx, json, html) into a temporary file. The scrub
+function is the identity (`lambda t: t`), so the figures are the release's own cost, without the PII
+scrubber (see benchmarks/scrubbing.py for that). Measured per format: seconds, respondents and
+answers per second, and the peak RSS. Every format runs in a fresh child process (this script, re-
+invoked with a hidden `--one-format`) that reads its peak RSS at its end, so the formats do not
+share a high-water mark; a baseline child that only imports the modules, loads the catalogue and
+connects shows how much of that peak is the export's own growth. On Linux the peak is VmHWM from
+/proc/self/status rather than `getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries the parent's RSS
+into a child's ru_maxrss across fork + exec, so after generating a large data set every child would
+report the parent's size. Elsewhere ru_maxrss is used.
 
 On PostgreSQL, PostgreSQL's own `COPY (SELECT pseudonym, field, question, value, answered_at
 FROM answers WHERE field = ...) TO STDOUT` of the same rows into a temporary file is timed as
@@ -65,12 +67,18 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine  # noqa: E402
 
+from storage.releases.build import make_release  # noqa: E402
+from storage.releases.tables import DEMOGRAPHICS  # noqa: E402
+from storage.releases.writers import WRITERS  # noqa: E402
+from storage.reviews import text_hash  # noqa: E402
+
+FORMATS = tuple(WRITERS)
+QUASI_IDENTIFIERS = tuple(question for question, _ in DEMOGRAPHICS)
+
 from benchmarks.scratch_db import postgres_database, postgres_reachable  # noqa: E402
 from dialogs.definitions import ABOUT_ID, NO, NO_ANSWER, YES, Catalogue, Question, load_catalogue  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
-from storage.export import QUASI_IDENTIFIERS, FieldExport, text_hash  # noqa: E402
-from storage.export_formats import FORMATS, WRITERS  # noqa: E402
-from storage.models import Answer, Participant, TextReview  # noqa: E402
+from storage.models import Answer, FieldCompletion, Participant, TextReview  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CHUNK = 10_000  # rows per executemany / COPY
@@ -124,6 +132,7 @@ class Block:
     participants: list[tuple[str, str, datetime]] = field(default_factory=list)
     answers: list[tuple[int, str, str, str, Any, datetime]] = field(default_factory=list)
     reviews: list[tuple[int, str, str, str, datetime]] = field(default_factory=list)
+    completions: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -132,6 +141,7 @@ class Generated:
     field_answers: int = 0
     about_answers: int = 0
     reviews: int = 0
+    submitted: int = 0
     seconds: float = 0.0
     draw_seconds: float = 0.0  # of `seconds`: drawing the values in Python
 
@@ -222,6 +232,8 @@ class DataSet:
                     if status:
                         reviewed = at + timedelta(days=rng.uniform(1, 10))
                         out.reviews.append((answer_id, text_hash(value), status, "cli:bench", reviewed))
+            if rng.random() < 0.9:  # the others never pressed "Absenden"
+                out.completions.append((person, self.field_id, at + timedelta(seconds=30)))
         return out
 
     def _id(self) -> int:
@@ -247,6 +259,11 @@ async def write_sqlite(conn: AsyncConnection, block: Block) -> None:
             for i, p, f, q, v, at in block.answers
         ],
     )
+    if block.completions:
+        await conn.execute(
+            insert(FieldCompletion),
+            [{"pseudonym": p, "field": f, "completed_at": at} for p, f, at in block.completions],
+        )
     if block.reviews:
         await conn.execute(
             insert(TextReview),
@@ -267,6 +284,10 @@ async def write_postgres(raw: Any, block: Block) -> None:
         records=[(i, p, f, q, json.dumps(v), at) for i, p, f, q, v, at in block.answers],
         columns=["id", "pseudonym", "field", "question", "value", "answered_at"],
     )
+    if block.completions:
+        await raw.copy_records_to_table(
+            "field_completions", records=block.completions, columns=["pseudonym", "field", "completed_at"]
+        )
     if block.reviews:
         await raw.copy_records_to_table(
             "text_reviews",
@@ -295,6 +316,7 @@ async def generate(engine: AsyncEngine, data: DataSet, people: int, postgres: bo
             done.about_answers += len(block.participants) * len(data.about)
             done.field_answers += len(block.answers) - len(block.participants) * len(data.about)
             done.reviews += len(block.reviews)
+            done.submitted += len(block.completions)
             await conn.commit()  # a transaction per chunk keeps SQLite's WAL small
         if postgres:
             # Explicit ids bypassed the sequence; and autovacuum would analyse the new tables soon.
@@ -347,9 +369,10 @@ async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[s
             return {"format": fmt, "peak_rss_mb": peak_rss_mb()}
         path = out_dir / f"export-{field_id}.{fmt}"
         async with session_factory(engine)() as session:
-            export = FieldExport(session, catalogue, field_id, scrub=no_scrub)
             started = time.perf_counter()
-            stats = await WRITERS[fmt](export, path)
+            release = await make_release(session, catalogue, field_id, k=5, scrub=no_scrub)
+            built = time.perf_counter() - started
+            WRITERS[fmt](release, path)
             seconds = time.perf_counter() - started
         size = path.stat().st_size
         path.unlink()
@@ -358,10 +381,17 @@ async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[s
     return {
         "format": fmt,
         "seconds": seconds,
-        "respondents": stats.respondents,
-        "suppressed": stats.suppressed_rows,
-        "released": stats.released_texts,
-        "held_back": stats.held_back_texts,
+        "respondents": release.respondents,
+        "built_seconds": built,
+        "hidden": sum(
+            1
+            for q in release.questions
+            if q.submitted
+            for cell in [*q.submitted.cells, *(c for b in q.breakdowns for row in b.cells for c in row)]
+            if cell.hidden
+        ),
+        "released": len(release.texts),
+        "held_back": release.held_back_texts,
         "bytes": size,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -452,9 +482,9 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace, data: Da
                 print(f"{fmt:<7} FAILED: {exc}")
                 ok = False
                 continue
-            if r["respondents"] != made.people:
+            if r["respondents"] != made.submitted:
                 ok = False
-                notes.append(f"{fmt}: {r['respondents']:,} respondents exported, {made.people:,} generated")
+                notes.append(f"{fmt}: {r['respondents']:,} respondents released, {made.submitted:,} sent")
             seconds = r["seconds"]
             print(
                 f"{fmt:<7} {r['respondents']:>11,} {made.field_answers:>10,} {seconds:>8.2f} "
@@ -462,7 +492,7 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace, data: Da
                 f"{r['peak_rss_mb']:>11.1f} {r['peak_rss_mb'] - baseline:>+9.1f} {mb(r['bytes']):>8}"
             )
             stats_note = (
-                f"{r['suppressed']:,} rows k-suppressed ({r['suppressed'] / max(1, r['respondents']):.0%}), "
+                f"building the tables took {r['built_seconds']:.2f} s of it; {r['hidden']:,} counts hidden; "
                 f"{r['released']:,} texts released, {r['held_back']:,} held back"
             )
             if stats_note not in notes:

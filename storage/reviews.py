@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
@@ -10,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.definitions import Catalogue
 from storage.dialect import upsert
-from storage.export import text_hash
 from storage.models import Answer, TextReview, utcnow
 from storage.vocabulary import REVIEW_STATUSES
 
 STATUSES = REVIEW_STATUSES
+
+
+def text_hash(text: str) -> str:
+    """What a review decided on: a changed text waits for a decision again."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Names of what storage offers that the command line shows as choices, without importing SQLAlchemy
-(so that `mitsprache --help` stays quick). storage/export_formats.py and storage/reviews.py use them."""
+(so that `mitsprache --help` stays quick). storage/releases/writers and storage/reviews.py use them."""
 
 from __future__ import annotations
 

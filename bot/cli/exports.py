@@ -34,31 +34,41 @@ from storage.vocabulary import EXPORT_FORMATS, REVIEW_STATUSES
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
     from bot.settings import Settings
-    from storage.export import ExportStats
+    from bot.usecases.exports import ReleaseSummary
 
 STDOUT = "-"
-SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".html": "html", ".htm": "html"}
+# As storage/releases/writers names them (not imported: `--help` must not load openpyxl).
+SUFFIXES = {".xlsx": "xlsx", ".zip": "csv", ".html": "html", ".htm": "html", ".json": "json"}
 
 
 def register(sub: Subparsers) -> None:
     exp = command(
         sub, "export",
-        summary="anonymised export of one Handlungsfeld for its working group",
+        summary="release one Handlungsfeld to its working group: protected tables and free texts",
         description=f"""
-            Write the answers of one field, anonymised, for its working group: no Telegram ids or
-            pseudonyms, respondents numbered afresh in random order, time coarsened to the month,
-            details shared by fewer than k people (MITSPRACHE_K_ANONYMITY) suppressed, and only the free
-            texts released with `mitsprache review` (scrubbed of phone numbers, addresses and the like).
-            The format follows the file name ({", ".join(f"*{s}" for s in SUFFIXES)}); --format must
-            agree with it. With -o - the file goes to standard output (give --format) and the summary to
-            standard error. Every export is recorded in the audit log (`mitsprache audit`).""",
+            Write a release of one field for its working group. By default it holds tables: per question
+            the counts per answer with the base (asked, answered, "Keine Angabe"), scale means and medians,
+            and breakdowns by district, age, time in Germany, gender, region and language; only people who
+            pressed "Absenden" are counted. Counts below k (MITSPRACHE_K_ANONYMITY; at least 10 for
+            gesundheit) are hidden, and further counts where a hidden one could be worked out from totals
+            or other tables. Free texts released with `mitsprache review` come as a separate shuffled
+            list, scrubbed, cut off from every other answer. A new release is refused while it differs
+            from an earlier one by fewer than k people (joined, deleted or changed answers): two files
+            could be subtracted. The format follows the file name ({", ".join(f"*{s}" for s in SUFFIXES)};
+            a CSV release is a ZIP of tables with a LIESMICH.txt); --format must agree with it. With -o -
+            the file goes to standard output (give --format) and the summary to standard error. Every
+            release is recorded in the audit log (`mitsprache audit`).""",
         examples=[
             ("mitsprache export --field gesundheit -o gesundheit.xlsx",
-             "an Excel workbook: answers, counts per option, and a sheet explaining every column"),
-            ("mitsprache export --field wohnen -o wohnen.csv",
-             "CSV for Excel or LibreOffice (UTF-8 with BOM, ';' between columns)"),
+             "an Excel workbook: tables with a chart per question, breakdowns, free texts, explanations"),
+            ("mitsprache export --field wohnen -o wohnen.html",
+             "a report to read in the browser or save as PDF"),
+            ("mitsprache export --field wohnen -o wohnen.zip",
+             "CSV tables for Excel or LibreOffice (UTF-8 with BOM, ';' between columns) and LIESMICH.txt"),
             ("mitsprache export --field arbeit --format json -o - | jq .",
              "JSON to standard output"),
+            ("mitsprache export --field arbeit --microdata -o arbeit.xlsx",
+             "admins only, by exception: also row-level data, k-anonymous over demographics and answers"),
         ],
     )  # fmt: skip
     exp.add_argument("--field", required=True, choices=FIELD_IDS, metavar="FIELD",
@@ -68,6 +78,14 @@ def register(sub: Subparsers) -> None:
                           "needed with -o -)")  # fmt: skip
     exp.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
                      help="the file to write, or - for standard output")  # fmt: skip
+    exp.add_argument("--partial", action="store_true",
+                     help="also count the answers of people who never pressed 'Absenden', in tables of "
+                          "their own marked 'nur angefangen'")  # fmt: skip
+    exp.add_argument("--microdata", action="store_true",
+                     help="also write row-level data (one row per person who submitted), generalised or "
+                          "left out until every row shares its demographics and answers with k-1 others; "
+                          "no free text; a file of its own, without tables. Only for the admin, on "
+                          "the server: never sent through Telegram")  # fmt: skip
     exp.set_defaults(handler=in_loop(export))
 
     review = command(
@@ -159,6 +177,10 @@ def export_format(output: Path, given: str | None) -> str:
             raise Problem(f"writing to standard output (-o -) needs --format ({', '.join(EXPORT_FORMATS)})")
         return given
     suffix = output.suffix.lower()
+    if suffix == ".csv":
+        raise Problem(
+            f"a CSV release is a ZIP of tables with a LIESMICH.txt: name it {output.with_suffix('.zip').name}"
+        )
     named = SUFFIXES.get(suffix)
     if given is None:
         if named is None:
@@ -196,8 +218,8 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     if str(output) != STDOUT:
         if (reason := unwritable(output)) is not None:  # before the export runs, not after
             raise FileProblem("write", output, reason)
-        stats = await _export(settings, args.field, fmt, output)
-        print(f"{output}: {_summary(stats)}")
+        summary = await _export(settings, args, fmt, output)
+        print(f"{output}: {_summary(summary)}")
         return 0
     if fmt == "xlsx" and sys.stdout.isatty():
         raise Problem(
@@ -205,23 +227,26 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="mitsprache-export-") as folder:
         written = Path(folder) / f"export.{fmt}"
-        stats = await _export(settings, args.field, fmt, written)
+        summary = await _export(settings, args, fmt, written)
         with written.open("rb") as source, _stdout_closed_early():
             shutil.copyfileobj(source, sys.stdout.buffer)
             sys.stdout.buffer.flush()
-    print(f"standard output: {_summary(stats)}", file=sys.stderr)  # stdout holds the file
+    print(f"standard output: {_summary(summary)}", file=sys.stderr)  # stdout holds the file
     return 0
 
 
-async def _export(settings: Settings, field: str, fmt: str, output: Path) -> ExportStats:
+async def _export(settings: Settings, args: argparse.Namespace, fmt: str, output: Path) -> ReleaseSummary:
     from bot.usecases import exports
 
     async with database(settings) as rt:
         try:
             return await exports.export_field(
-                rt.sessions, rt.catalogue, field, fmt, output,
+                rt.sessions, rt.catalogue, args.field, fmt, output,
                 settings.k_anonymity, f"cli:{getpass.getuser()}",
+                partial=args.partial, microdata=args.microdata,
             )  # fmt: skip
+        except exports.ReleaseRefused as refused:
+            raise Problem(refused.refusal.message()) from None
         except OSError as exc:
             if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError):
                 raise  # the database's
@@ -230,11 +255,17 @@ async def _export(settings: Settings, field: str, fmt: str, output: Path) -> Exp
             raise FileProblem("write", output, exc.strerror or first_line(exc)) from exc
 
 
-def _summary(stats: ExportStats) -> str:
-    return (
-        f"{stats.respondents} respondents, {stats.suppressed_rows} rows with suppressed details "
-        f"(k={stats.k}), {stats.held_back_texts} free texts held back, {stats.released_texts} released"
-    )
+def _summary(s: ReleaseSummary) -> str:
+    parts = [f"{s.respondents} respondents who submitted (k={s.k})"]
+    if s.started_only is not None:
+        parts.append(f"{s.started_only} who only started, counted apart")
+    parts.append(f"{s.hidden_small} counts hidden as below k, {s.hidden_protect} more to protect them")
+    if s.withheld_questions:
+        parts.append(f"{s.withheld_questions} questions withheld (asked fewer than k people)")
+    parts.append(f"{s.released_texts} free texts released, {s.held_back_texts} held back")
+    if s.microdata_rows is not None:
+        parts.append(f"{s.microdata_rows} k-anonymous rows ({s.removed_rows} left out)")
+    return ", ".join(parts)
 
 
 @contextlib.contextmanager

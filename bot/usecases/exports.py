@@ -1,16 +1,20 @@
-"""Running an export: anonymise, write the file, and record it in the audit log, in one transaction.
+"""Making a release: refuse it if it could be subtracted from an earlier one, build the protected tables,
+write the file, and record the release and the audit entry, in one transaction.
 
-Scrubbing free texts and writing XLSX are slow and synchronous, so an export runs in a worker thread
-with an event loop and a database engine of its own, never on the loop that answers people. A staff
-member's export from the messenger is a background job: the file arrives through the outbox.
+Building the tables (a linear program per question) and writing XLSX are slow and synchronous, so a
+release from the messenger runs in a worker thread with an event loop and a database engine of its own,
+never on the loop that answers people; its file arrives through the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +27,14 @@ from dialogs.i18n import Translator
 from dialogs.messages import Button, Reply
 from storage import audit, outbox
 from storage.db import create_engine, session_factory
-from storage.export import ExportStats, FieldExport
-from storage.export_formats import FORMATS, WRITERS
 from storage.outbox import Direct
+from storage.releases import differencing
+from storage.releases.build import make_release
+from storage.releases.differencing import Refusal
+from storage.releases.model import Cell, Release
+from storage.releases.thresholds import k_for
+from storage.releases.writers import SUFFIXES, WRITERS
+from storage.vocabulary import EXPORT_FORMATS as FORMATS
 
 Recipient = Direct  # who gets the file: channel, chat id, language
 
@@ -33,12 +42,14 @@ if TYPE_CHECKING:
     from storage.scrubbing import Scrubber
 
 log = logging.getLogger(__name__)
+# The file name a release gets, per format: a CSV release is a ZIP of tables.
+SUFFIX = {fmt: suffix.lstrip(".") for suffix, fmt in reversed(SUFFIXES.items())}
 
 
 @cache
 def _scrubber() -> Scrubber:
     # Imported and built on first use: building compiles the patterns and reads the public suffix
-    # list (about half a second), and only exports and reviews need it, not every start of the chat
+    # list (about half a second), and only releases and reviews need it, not every start of the chat
     # or the bot.
     from storage.scrubbing import Scrubber
 
@@ -49,6 +60,56 @@ def scrub(text: str) -> str:
     return _scrubber().scrub(text).text
 
 
+class ReleaseRefused(Exception):
+    """A new release could be subtracted from an earlier one: too few people changed since."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message())
+        self.refusal = refusal
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """What a release holds, in numbers, for the one line the command line prints."""
+
+    field_id: str
+    k: int
+    respondents: int
+    started_only: int | None
+    hidden_small: int
+    hidden_protect: int
+    withheld_questions: int
+    released_texts: int
+    held_back_texts: int
+    microdata_rows: int | None
+    removed_rows: int | None
+
+    @staticmethod
+    def of(release: Release) -> ReleaseSummary:
+        hidden = [cell.hidden for cell in _cells(release)]
+        micro = release.microdata
+        return ReleaseSummary(
+            release.field_id, release.k, release.respondents, release.started_only,
+            hidden.count("small"), hidden.count("protect"),
+            sum(1 for q in release.questions if q.withheld), len(release.texts), release.held_back_texts,
+            len(micro.rows) if micro else None, micro.removed_rows if micro else None,
+        )  # fmt: skip
+
+
+def _cells(release: Release) -> list[Cell]:
+    """Every count of the release's tables (to count the hidden ones)."""
+    found: list[Cell] = []
+    for question in release.questions:
+        for counts in (question.submitted, question.unsubmitted):
+            if counts is not None:
+                found += [*counts.cells, counts.base.asked, counts.base.answered, counts.base.no_answer]
+        for breakdown in question.breakdowns:
+            found += [cell for row in breakdown.cells for cell in row]
+    for distribution in release.who:
+        found += [cell for _, cell in distribution.rows]
+    return found
+
+
 async def export_field(
     sessions: async_sessionmaker[AsyncSession],
     catalogue: Catalogue,
@@ -57,23 +118,41 @@ async def export_field(
     path: Path,
     k: int,
     actor: str,
-) -> ExportStats:
-    """Write the export to `path` on the caller's loop (the command line has nothing else to do)."""
+    *,
+    partial: bool = False,
+    microdata: bool = False,
+    now: datetime | None = None,
+) -> ReleaseSummary:
+    """Write a release of one field to `path` (raises ReleaseRefused if it could be subtracted from an
+    earlier one, ValueError for an unknown field or format)."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(WRITERS)}")
+    now = now or datetime.now(UTC)
+    k = k_for(field_id, k)
+    # The order storage/releases/differencing.py asks for, so that nobody who deletes meanwhile is
+    # missed: refuse or record (committed at once), then read and build.
     async with sessions() as session, session.begin():
-        export = FieldExport(session, catalogue, field_id, k=k, scrub=scrub)
-        stats = await WRITERS[fmt](export, path)
-        await audit.record(session, actor, field_id, fmt, stats.respondents)
-    return stats
+        refused = await differencing.refusal(session, field_id, k, now, partial=partial)
+        if refused is not None:
+            raise ReleaseRefused(refused)
+        made = await differencing.record(session, field_id, partial, microdata, 0, now)
+    async with sessions() as session, session.begin():
+        release = await make_release(
+            session, catalogue, field_id, k=k, partial=partial, microdata=microdata, scrub=scrub,
+            rng=random.SystemRandom(), today=now.date(),
+        )  # fmt: skip
+        await asyncio.to_thread(WRITERS[fmt], release, path)
+        await differencing.set_respondents(session, made.id, release.respondents)
+        await audit.record(session, actor, field_id, fmt, release.respondents)
+    return ReleaseSummary.of(release)
 
 
 def export_in_thread(
     database_url: str, catalogue: Catalogue, field_id: str, fmt: str, path: Path, k: int, actor: str
-) -> ExportStats:
+) -> ReleaseSummary:
     """`export_field` on an event loop and a database engine of its own (call it in a worker thread)."""
 
-    async def run() -> ExportStats:
+    async def run() -> ReleaseSummary:
         engine = create_engine(database_url)
         try:
             return await export_field(session_factory(engine), catalogue, field_id, fmt, path, k, actor)
@@ -184,26 +263,46 @@ class Exports:
     async def _run(self, field_id: str, fmt: str, recipient: Direct, actor: str, t: Translator) -> None:
         try:
             with tempfile.TemporaryDirectory(prefix="mitsprache-export-") as folder:
-                path = Path(folder) / f"mitsprache-{field_id}.{fmt}"
-                stats = await asyncio.to_thread(
+                path = Path(folder) / f"mitsprache-{field_id}.{SUFFIX[fmt]}"
+                summary = await asyncio.to_thread(
                     export_in_thread, self.database_url, self.catalogue, field_id, fmt, path, self.k, actor
                 )
                 content = path.read_bytes()
             caption = t._(
                 "{field}: {rows} Befragte, {held} Freitexte zurückgehalten.",
                 field=field_id,
-                rows=stats.respondents,
-                held=stats.held_back_texts,
+                rows=summary.respondents,
+                held=summary.held_back_texts,
             )
             async with self.sessions() as session, session.begin():
                 await outbox.queue_personal(
                     session, "export", direct=[recipient], text={recipient.locale: caption},
                     attachment=(path.name, content),
                 )  # fmt: skip
-            log.info("export queued", extra={"field": field_id, "format": fmt, "rows": stats.respondents})
+            log.info("export queued", extra={"field": field_id, "format": fmt, "rows": summary.respondents})
+        except ReleaseRefused as refused:
+            why = refused.refusal
+            log.info("release refused", extra={"field": field_id, "changes": why.changes})
+            text = t._(
+                "Kein neuer Export für „{field}“: Seit der Freigabe vom {date} sind erst {changes} "
+                "Personen dazugekommen, gegangen oder haben Antworten geändert. Ein neuer Export ist ab "
+                "{needed} möglich, damit niemand zwei Dateien vergleichen und so die Antworten einer "
+                "einzelnen Person herausrechnen kann. Die Datei vom {latest} bleibt gültig.",
+                field=field_id,
+                date=t.datetime(why.release_made_at),
+                changes=why.changes,
+                needed=why.needed,
+                latest=t.datetime(why.latest_made_at),
+            )
+            async with self.sessions() as session, session.begin():
+                await outbox.queue_personal(
+                    session, "message", direct=[recipient], text={recipient.locale: text}
+                )
         except Exception:
             log.exception("export failed")
             sorry = t._("Der Export ist fehlgeschlagen. Bitte versuchen Sie es später noch einmal.")
             async with self.sessions() as session, session.begin():
-                await outbox.queue_personal(session, "message", direct=[recipient], text={"de": sorry})
+                await outbox.queue_personal(
+                    session, "message", direct=[recipient], text={recipient.locale: sorry}
+                )
         self.poke()

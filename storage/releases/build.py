@@ -3,7 +3,6 @@ row-level data only when an admin asks for it."""
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable
 from datetime import date
@@ -11,11 +10,12 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.definitions import Catalogue
-from storage.export import SENSITIVE_K, k_for
 from storage.releases.census import Census, take_census
+from storage.releases.microdata import k_anonymous
 from storage.releases.model import Microdata, Release
 from storage.releases.tables import DEMOGRAPHICS, LANGUAGE, question_tables, who
 from storage.releases.texts import OTHER_LANGUAGE, free_texts
+from storage.releases.thresholds import SENSITIVE_K, k_for
 
 
 async def make_release(
@@ -65,7 +65,14 @@ def release_of(
             )
     rows: Microdata | None = None
     if microdata:
-        rows = _k_anonymous()(Census(census.questionnaire, census.about, submitted), k, rng)
+        rows = k_anonymous(Census(census.questionnaire, census.about, submitted), k, rng)
+        # Row-level data come alone: exact joint counts from rows next to the tables would narrow the
+        # tables' hidden counts (a cell with no matching row is at most the removed rows).
+        questions, distributions, texts = [], [], []
+        notes = [
+            "Diese Datei enthält nur Einzeldaten. Tabellen und Freitexte gibt es in einer eigenen "
+            "Veröffentlichung: Zusammen könnten beide den Schutz der verdeckten Zahlen aufheben.",
+        ]
     return Release(
         field_id=field_id,
         title=census.questionnaire.title,
@@ -80,15 +87,6 @@ def release_of(
         notes=notes,
         microdata=rows,
     )
-
-
-def _k_anonymous() -> Callable[[Census, int, random.Random], Microdata]:
-    # Row-level data is the exception: its module is loaded only when an admin asks for it. (Imported
-    # by name: storage/releases/microdata.py comes from another branch; once merged, this can be a
-    # plain `from storage.releases.microdata import k_anonymous`.)
-    module = importlib.import_module("storage.releases.microdata")
-    found: Callable[[Census, int, random.Random], Microdata] = module.k_anonymous
-    return found
 
 
 def _notes(field_id: str, k: int, partial: bool) -> list[str]:

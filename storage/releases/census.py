@@ -1,6 +1,6 @@
 """Everyone who answered one field, read once and held without pseudonyms, for the release builders.
 
-`take_census` reads the database in batches of `BATCH` people (as storage/export.py streams), so memory
+`take_census` reads the database in batches of `BATCH` people , so memory
 grows with the number of respondents, not with the number of answers; the pseudonyms are dropped as
 soon as a person's rows are put together.
 """
@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialogs.definitions import ABOUT_ID, Catalogue, Questionnaire
 from dialogs.state import FieldProgress
 from dialogs.visibility import shown_map
-from storage.export import BATCH, text_hash
 from storage.models import Answer, FieldCompletion, Participant, TextReview
+from storage.reviews import text_hash
+
+# People read per query: SQLite limits bound parameters, and memory stays per batch.
+BATCH = 500
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from dialogs.definitions import NO_ANSWER, Question
 from storage.releases.model import (
@@ -88,6 +89,9 @@ from storage.releases.model import (
     Row,
     ScaleSummary,
 )
+
+# A point of the linear program: one value per variable.
+Vector = npt.NDArray[np.float64]
 
 # --------------------------------------------------------------------------------------------------
 # The true counts, before protection (built by storage/releases/tables.py; they never leave the package)
@@ -756,7 +760,7 @@ class _Program:
         lower: list[float],
         upper: list[float],
         constraints: list[_Constraint],
-        base: np.ndarray,
+        base: Vector,
     ) -> None:
         free = [v for v in variables if lower[v] < upper[v]]
         self.variables = np.array(free, dtype=np.int64)
@@ -805,7 +809,7 @@ class _Program:
         self.solver.passModel(lp)
         self.all = np.arange(self.size, dtype=np.int32)
 
-    def reaches(self, var: int, maximize: bool, target: float, *, relaxed: bool = False) -> np.ndarray | None:
+    def reaches(self, var: int, maximize: bool, target: float, *, relaxed: bool = False) -> Vector | None:
         """A whole-number point of the published numbers at which `var` is at least (`maximize`) or at
         most `target`; None if there is none. `relaxed`: only the linear relaxation is asked, and any
         array returned means "perhaps" (its values need not be whole).
@@ -841,19 +845,19 @@ class _Program:
             self.solver.changeColBounds(here, low, high)
         return None if found is None else self._whole(found)
 
-    def _feasible(self, point: np.ndarray) -> bool:
+    def _feasible(self, point: Vector) -> bool:
         if np.any(point < np.array(self.lower) - _EPS) or np.any(point > np.array(self.upper) + _EPS):
             return False
         activity = self.dense @ point
         return bool(np.all(activity >= self.row_lower - _EPS) and np.all(activity <= self.row_upper + _EPS))
 
-    def _whole(self, point: np.ndarray, *, rounded: bool = True) -> np.ndarray:
+    def _whole(self, point: Vector, *, rounded: bool = True) -> Vector:
         """The point for every variable: this program's values, the true ones elsewhere."""
         full = self.base.copy()
         full[self.variables] = np.round(point) if rounded else point
         return full
 
-    def _solve(self) -> np.ndarray | None:
+    def _solve(self) -> Vector | None:
         self.solver.run()
         status = self.solver.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:

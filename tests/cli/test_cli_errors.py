@@ -18,8 +18,8 @@ UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/mitsprache"  # nothing 
 async def test_an_export_to_a_missing_folder_names_the_file_before_exporting(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    for fmt in ("xlsx", "csv"):  # XLSX was a 29-line traceback, CSV blamed the database
-        target = f"/nonexistent/dir/x.{fmt}"
+    for fmt, suffix in (("xlsx", "xlsx"), ("csv", "zip")):  # was a 29-line traceback, CSV blamed the DB
+        target = f"/nonexistent/dir/x.{suffix}"
         code, out = await run_cli(env, "export", "--field", "wohnen", "--format", fmt, "-o", target)
         assert code == 2
         assert out.strip() == f"mitsprache: cannot write {target}: No such file or directory"

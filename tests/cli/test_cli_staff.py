@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
+import json
 import os
 import pty
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dialogs.messages import AnswerSet, ConsentGiven
+from dialogs.messages import AnswerSet, ConsentGiven, FieldCompleted
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
 from storage.pseudonym import pseudonym
@@ -30,7 +30,7 @@ async def env(env: dict[str, str], db: AsyncEngine) -> dict[str, str]:
             person = pseudonym(b"c" * 32, "telegram", i)
             await ConversationRepository(session).apply(person, [
                 ConsentGiven("de"), AnswerSet("wohnen", "wohnform", "wg"),
-                AnswerSet("wohnen", "sonstiges", f"Bitte anrufen: 0151 234567{i}"),
+                AnswerSet("wohnen", "sonstiges", f"Bitte anrufen: 0151 234567{i}"), FieldCompleted("wohnen"),
             ])  # fmt: skip
     return env
 
@@ -44,13 +44,16 @@ async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path) -> N
     assert code == 0, out
     code, out = await run_cli(env, "review", "release", "999999")
     assert code == 1 and "999999" in out
-    target = tmp_path / "wohnen.csv"
+    target = tmp_path / "wohnen.zip"
     code, out = await run_cli(env, "export", "--field", "wohnen", "--format", "csv", "-o", str(target))
     assert code == 0, out
-    assert "3 respondents" in out and "2 free texts held back" in out
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        texts = sorted(r["sonstiges"] for r in csv.DictReader(handle, delimiter=";"))
-    assert texts[0].startswith("Bitte anrufen: [TELEFON]") and texts[1:] == ["[nicht freigegeben]"] * 2
+    assert "3 respondents who submitted" in out and "1 free texts released, 2 held back" in out
+    with zipfile.ZipFile(target) as release:
+        texts = release.read("freitexte.csv").decode("utf-8-sig")
+        assert "LIESMICH.txt" in release.namelist()
+    # Only the released text, scrubbed; three people share no language with k-1 others here.
+    assert "Bitte anrufen: [TELEFON]" in texts and "0151" not in texts and texts.count("[TELEFON]") == 1
+    assert "andere Sprache" in texts and "Deutsch" not in texts
     code, out = await run_cli(env, "audit")
     assert code == 0 and "wohnen" in out and "csv" in out and out.strip().endswith("3")
 
@@ -110,24 +113,27 @@ async def test_export_format_follows_the_file_name(env: dict[str, str], tmp_path
     code, out = await run_cli(env, "export", "--field", "wohnen", "-o", str(workbook))
     assert code == 0 and workbook.read_bytes()[:2] == b"PK", out  # a zip: XLSX
     refused = {
-        ("--format", "xlsx", "-o", str(tmp_path / "x.csv")): "x.csv ends in .csv but --format is xlsx: "
+        ("--format", "xlsx", "-o", str(tmp_path / "x.zip")): "x.zip ends in .zip but --format is xlsx: "
         "name it x.xlsx, or leave out --format",
+        (
+            "-o",
+            str(tmp_path / "x.csv"),
+        ): "a CSV release is a ZIP of tables with a LIESMICH.txt: name it x.zip",
         ("-o", str(tmp_path / "x.txt")): "cannot tell the format from the name",
         ("-o", "-"): "writing to standard output (-o -) needs --format",
     }
     for args, reason in refused.items():
         code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", *args)
         assert code == 2 and out == "" and reason in err and err.count("\n") == 1, err
-    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.txt").exists()
+    assert not any((tmp_path / f"x.{suffix}").exists() for suffix in ("zip", "csv", "txt", "xlsx"))
     code, out = await run_cli(env, "audit")
     assert out.count("wohnen") == 1  # the refused ones did not run
 
 
 async def test_export_to_standard_output(env: dict[str, str], tmp_path: Path) -> None:
-    code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", "--format", "csv", "-o", "-")
+    code, out, err = await run_cli_apart(env, "export", "--field", "wohnen", "--format", "json", "-o", "-")
     assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
-    assert len(rows) == 3 and {r["wohnform_id"] for r in rows} == {"wg"}
+    assert json.loads(out)  # the whole of standard output is the release
     assert err.startswith("standard output: 3 respondents")  # the summary is not in the data
 
 

@@ -4,6 +4,8 @@ against the in-process fake Bot API, on SQLite."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -258,7 +260,7 @@ async def test_export_is_for_staff_only(
     await start_bot(sqlite_db, staff="9001:admin,9002:gesundheit")
     person = Person(fake, 9100)
     await person.open_field("Wohnen und Soziales")
-    await person.press_first()  # one answer to export
+    await person.press_first()  # one answer, not sent: a release counts only answers that were sent
     admin, clerk, refugee = Person(fake, 9001), Person(fake, 9002), Person(fake, 9003)
     # A refugee (no role) gets exactly the unknown-command answer, and no file.
     await refugee.consent()
@@ -281,13 +283,14 @@ async def test_export_is_for_staff_only(
     await admin.press("Ja, senden")
     assert "Der Export wird erstellt" in admin.texts[-1]
     document = await fake.wait_for(lambda: next(iter(admin.documents), None))
-    assert document.document_name == "mitsprache-wohnen.csv"
-    assert (document.document_bytes or b"").startswith(b"\xef\xbb\xbf")
+    assert document.document_name == "mitsprache-wohnen.zip"  # a CSV release: tables and LIESMICH.txt
+    with zipfile.ZipFile(io.BytesIO(document.document_bytes or b"")) as release:
+        assert "LIESMICH.txt" in release.namelist()
     assert clerk.documents == [] and refugee.documents == []
     async with session_factory(sqlite_db)() as session:
         entries = await audit.entries(session)
     logged = [(e.actor, e.field, e.format, e.rows) for e in entries]
-    assert logged == [("telegram:9001", "wohnen", "csv", 1)]
+    assert logged == [("telegram:9001", "wohnen", "csv", 0)]
 
 
 async def test_invitations_rsvp_waitlist_calendar_and_reminder(
