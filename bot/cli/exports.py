@@ -261,7 +261,7 @@ def _summary(s: ReleaseSummary) -> str:
         parts.append(f"{s.started_only} who only started, counted apart")
     parts.append(f"{s.hidden_small} counts hidden as below k, {s.hidden_protect} more to protect them")
     if s.withheld_questions:
-        parts.append(f"{s.withheld_questions} questions withheld (asked fewer than k people)")
+        parts.append(f"{s.withheld_questions} questions withheld (too few people to show them safely)")
     parts.append(f"{s.released_texts} free texts released, {s.held_back_texts} held back")
     if s.microdata_rows is not None:
         parts.append(f"{s.microdata_rows} k-anonymous rows ({s.removed_rows} left out)")

@@ -4,8 +4,6 @@ questions, and only the answers of people who sent the field."""
 from __future__ import annotations
 
 import random
-import sys
-import types
 from datetime import date
 from typing import Any
 
@@ -13,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.definitions import NO_ANSWER, Catalogue
 from storage.db import session_factory
+from storage.releases import build
 from storage.releases.build import make_release, release_of
 from storage.releases.census import Census
 from storage.releases.model import Cell, Counts, Microdata, QuestionTable, Release
@@ -203,23 +202,27 @@ def test_the_same_data_gives_the_same_tables(real_catalogue: Catalogue) -> None:
     assert first.questions == second.questions and first.who == second.who
 
 
-def test_microdata_only_on_request_from_submitted_people(real_catalogue: Catalogue, monkeypatch: Any) -> None:
+def test_microdata_only_on_request_from_submitted_people_and_alone(
+    real_catalogue: Catalogue, monkeypatch: Any
+) -> None:
     seen: list[tuple[Census, int]] = []
 
     def k_anonymous(data: Census, k: int, rng: random.Random) -> Microdata:
         seen.append((data, k))
         return Microdata(columns=[], rows=[], removed_rows=0, notes=["geprüft"])
 
-    module = types.ModuleType("storage.releases.microdata")
-    module.k_anonymous = k_anonymous  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "storage.releases.microdata", module)
+    monkeypatch.setattr(build, "k_anonymous", k_anonymous)
     wohnen = real_catalogue.get("wohnen")
     assert wohnen is not None
     people = [respondent(wohnen, {"wohnform": "wg"}) for _ in range(6)]
     people += [respondent(wohnen, {"wohnform": "wg"}, submitted=False) for _ in range(2)]
     data = census(real_catalogue, "wohnen", people)
-    assert release_of(data, k=5, rng=random.Random(1)).microdata is None and not seen
+    tables = release_of(data, k=5, rng=random.Random(1))
+    assert tables.microdata is None and tables.questions and not seen
     release = release_of(data, k=5, microdata=True, rng=random.Random(1))
     assert release.microdata is not None and release.microdata.notes == ["geprüft"]
     assert len(seen) == 1 and seen[0][1] == 5
     assert len(seen[0][0].people) == 6 and all(p.submitted for p in seen[0][0].people)
+    # Rows come alone: next to the tables they would narrow the tables' hidden counts.
+    assert release.questions == [] and release.who == [] and release.texts == []
+    assert "nur Einzeldaten" in release.notes[0]
