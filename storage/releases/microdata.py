@@ -69,6 +69,7 @@ from dialogs.definitions import NO, NO_ANSWER, YES, Question, Questionnaire
 from dialogs.scales import german_words
 from storage.releases.census import Census, Respondent
 from storage.releases.model import MicroColumn, Microdata
+from storage.releases.tables import DEMOGRAPHICS as ABOUT_DEMOGRAPHICS
 
 Value = str | int | None
 
@@ -109,16 +110,10 @@ TIME_BANDS = {
 }
 SCALE_BANDS = {1: "1–2", 2: "1–2", 3: "3", 4: "4–5", 5: "4–5"}
 
-# The demographics, in the order of the columns: about-question id (or "sprache") and German header.
-DEMOGRAPHICS = (
-    ("bezirk", "Bezirk"),
-    ("alter", "Alter"),
-    ("zeit_in_de", "Zeit in Deutschland"),
-    ("geschlecht", "Geschlecht"),
-    ("herkunft_region", "Herkunftsregion"),
-    ("sprache", "Sprache"),
-)
 LANGUAGE = "sprache"
+# The demographics, in the order of the columns: about-question id (or "sprache") and German header, as the
+# tables break answers down.
+DEMOGRAPHICS = (*ABOUT_DEMOGRAPHICS, (LANGUAGE, "Sprache"))
 
 ABOUT_EMPTY = " Leer: nicht beantwortet."
 QUESTION_EMPTY = " „Keine Angabe“: bewusst keine Antwort gewählt. Leer: nicht gefragt oder nicht beantwortet."
