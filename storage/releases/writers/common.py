@@ -60,18 +60,27 @@ def scale_ends(scale: ScaleSummary) -> str:
     return f"1 = {scale.low}, 5 = {scale.high}"
 
 
+SUBMITTED = "abgesendet"
+STARTED = "nur angefangen"
+
+
 def shows_counts(question: QuestionTable) -> bool:
-    """Whether the question has answers to count and draw (free-text questions only have a base)."""
-    return question.submitted is not None and bool(question.rows)
+    """Whether the question has answers to count and draw (free-text questions only have a base, a
+    withheld one none – unless, in a partial release, the counts of those who only started are shown)."""
+    return bool(question.rows) and any(True for _ in populations(question))
 
 
 def populations(question: QuestionTable) -> Iterator[tuple[str, Counts]]:
     """The question's counts per population: those who submitted, then (partial releases) those who
-    only started. The two are never summed."""
+    only started. The two are never summed; either can be missing (withheld)."""
     if question.submitted is not None:
-        yield "abgesendet", question.submitted
+        yield SUBMITTED, question.submitted
     if question.unsubmitted is not None:
-        yield "nur angefangen", question.unsubmitted
+        yield STARTED, question.unsubmitted
+
+
+def withheld_text(question: QuestionTable) -> str:
+    return question.withheld or "Die Zahlen zu dieser Frage sind zurückgehalten."
 
 
 def texts_per_question(release: Release) -> Counter[str]:
@@ -167,8 +176,6 @@ def check(release: Release) -> None:
 
     for question in release.questions:
         where = f"question {question.question_id}"
-        if question.submitted is None and question.unsubmitted is not None:
-            raise ValueError(f"{where}: withheld, but counts of those who only started")
         for name, counts in populations(question):
             if len(counts.cells) != len(question.rows):
                 raise ValueError(

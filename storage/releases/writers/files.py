@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,17 @@ def private_output(path: Path) -> Iterator[BinaryIO]:
     opened it before us) that replaces `path` only once everything is written: a writer that fails
     half-way leaves no truncated release behind, and an existing file at `path` with a wider mode is
     replaced by a private one instead of keeping its mode.
+
+    Where `path` is a link, a pipe or a device (`/dev/stdout`, `-o` into a named pipe), the bytes are
+    written through it in place: replacing it would swap the link or the device node itself.
     """
+    if _exists(path) and not stat.S_ISREG(path.lstat().st_mode):
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)  # a link to a file: the file becomes private, as a new one would be
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        return
     partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -45,3 +56,11 @@ def private_output(path: Path) -> Iterator[BinaryIO]:
             os.close(fd)
         partial.unlink(missing_ok=True)
         raise
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    return True

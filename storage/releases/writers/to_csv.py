@@ -19,6 +19,7 @@ from pathlib import Path
 from storage.releases.model import Cell, Counts, Microdata, QuestionTable, Release
 from storage.releases.writers.common import (
     NOT_SHOWN,
+    SUBMITTED,
     answer_label,
     cell_count,
     check,
@@ -30,6 +31,7 @@ from storage.releases.writers.common import (
     populations,
     reading_notes,
     shows_counts,
+    withheld_text,
 )
 from storage.releases.writers.files import private_output
 
@@ -103,9 +105,7 @@ FRAGEN = ["frage_id", "frage", "antwort_id", "antwort", "anzahl", "hinweis", "be
 def _questions(release: Release) -> Iterable[list[Value]]:
     for question in release.questions:
         if question.submitted is None:
-            reason = question.withheld or "Zahlen zurückgehalten."
-            yield [question.question_id, question.text, "", "", None, f"nicht gezeigt: {reason}", ""]
-            continue
+            yield [question.question_id, question.text, "", "", None, withheld_text(question), SUBMITTED]
         if not shows_counts(question):
             continue  # a free-text question: its base is in basis.csv, its texts in freitexte.csv
         for population, counts in populations(question):
@@ -138,13 +138,19 @@ def _bases(release: Release) -> Iterable[list[Value]]:
     k = release.k
     for question in release.questions:
         kind = KINDS.get(question.kind, question.kind)
+        about: list[Value] = [question.question_id, question.text, kind]
         if question.submitted is None:
-            reason = question.withheld or "Zahlen zurückgehalten."
             empty: list[Value] = [None, "", None, "", None, "", "", "", None, None]
-            yield [question.question_id, question.text, kind, "", *empty, f"nicht gezeigt: {reason}"]
-            continue
+            note = _joined(withheld_text(question), *question.notes)
+            yield [*about, SUBMITTED, *empty, note]
         for population, counts in populations(question):
-            yield [question.question_id, question.text, kind, population, *_base(counts, k), *_scale(counts)]
+            *scale, missing = _scale(counts)
+            yield [*about, population, *_base(counts, k), *scale, _joined(missing, *question.notes)]
+
+
+def _joined(*notes: Value) -> str:
+    """Several notes in one field, each a sentence of its own."""
+    return " ".join(str(n) if str(n).endswith(".") else f"{n}." for n in notes if n)
 
 
 def _base(counts: Counts, k: int) -> list[Value]:
@@ -158,7 +164,7 @@ def _scale(counts: Counts) -> list[Value]:
     missing = [
         name for name, value in (("Mittelwert", scale.mean), ("Median", scale.median)) if value is None
     ]
-    note = f"{' und '.join(missing)} {NOT_SHOWN}" if missing else ""
+    note = f"{' und '.join(missing)} {NOT_SHOWN}." if missing else ""
     return [scale.low, scale.high, scale.mean, scale.median, note]
 
 
@@ -227,7 +233,8 @@ FILES = {
     "frage, antwort_id, antwort, anzahl, hinweis, befragte). „anzahl“ ist leer, wo die Zahl verdeckt ist; "
     "„hinweis“ sagt dann, warum. „befragte“ sagt, wessen Antworten gezählt sind.",
     "basis.csv": "Je Frage die Basis: gefragt, geantwortet, Keine Angabe (jeweils mit Hinweis, falls "
-    "verdeckt); bei Skalen, was 1 und 5 bedeuten, Mittelwert und Median.",
+    "verdeckt); bei Skalen, was 1 und 5 bedeuten, Mittelwert und Median; unter „hinweis“, was bei der "
+    "Frage fehlt und warum.",
     "aufschluesselungen.csv": "Jede Frage nach einem Merkmal (merkmal, gruppe), mit der Zahl der Gefragten "
     "in der Gruppe (gruppe_gefragt), bei Skalen dem Mittelwert der Gruppe, und den Anzahlen je Antwort.",
     "befragte.csv": "Wer geantwortet hat: die Befragten nach Bezirk, Alter, Zeit in Deutschland, Geschlecht, "

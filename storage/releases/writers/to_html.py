@@ -16,6 +16,7 @@ from pathlib import Path
 from storage.releases.model import Breakdown, Cell, Counts, QuestionTable, Release
 from storage.releases.writers.common import (
     NOT_SHOWN,
+    SUBMITTED,
     answer_label,
     cell_count,
     cell_text,
@@ -30,6 +31,7 @@ from storage.releases.writers.common import (
     scale_ends,
     shows_counts,
     texts_per_question,
+    withheld_text,
 )
 from storage.releases.writers.files import private_output
 
@@ -189,15 +191,13 @@ def _question(question: QuestionTable, k: int, texts: int) -> str:
         "</p>",
     ]
     if question.submitted is None:
-        reason = question.withheld or "Die Zahlen zu dieser Frage sind zurückgehalten."
-        parts += [f'<p class="withheld">Keine Zahlen: {e(reason)}</p>', "</div>", "</section>"]
-        return "\n".join(parts)
+        parts.append(f'<p class="withheld">Keine Zahlen: {e(withheld_text(question))}</p>')
     shown = [c for _, counts in populations(question) for c in counts.cells if cell_count(c) is not None]
     biggest = max((cell_count(c) or 0 for c in shown), default=0) or 1
     several = question.unsubmitted is not None
     for name, counts in populations(question):
         if several:
-            parts.append("<h3>Abgesendet</h3>" if name == "abgesendet" else "<h3>Nur angefangen</h3>")
+            parts.append("<h3>Abgesendet</h3>" if name == SUBMITTED else "<h3>Nur angefangen</h3>")
         if shows_counts(question):
             parts.append(_chart(question, counts, biggest, k))
         parts.append(_base(counts, k))
@@ -205,6 +205,7 @@ def _question(question: QuestionTable, k: int, texts: int) -> str:
             parts.append(_scale(counts))
     if question.kind == "text":
         parts.append(f'<p class="note">Freitext: {texts} Texte freigegeben, siehe „Freitexte“ am Ende.</p>')
+    parts += [f'<p class="note question-note">{e(note)}</p>' for note in question.notes]
     parts.append("</div>")
     for breakdown in question.breakdowns:
         parts.append(_breakdown(question, breakdown, k))

@@ -16,13 +16,15 @@ Schema "mitsprache-release/1" (UTF-8, no BOM; keys in English, texts in German):
         "withheld": null,                       # German reason when the question has no counts, else null
         "answers": [{"id": "gemeinschaft", "label": "Gemeinschaftsunterkunft", "retired": false}],
         "submitted": COUNTS or null,            # null exactly when withheld
-        "unsubmitted": COUNTS or null,          # partial releases only: those who never submitted
+        "unsubmitted": COUNTS or null,          # partial releases: those who never submitted (also
+                                                # where "submitted" is withheld), else null
         "breakdowns": [{
           "by": "Bezirk",
           "groups": [{"label": "Neukölln", "asked": 12}],
           "counts": [[CELL, ...], ...],         # [answer][group], answers as in "answers"
           "means": [3.4, null] or null          # scales: the mean per group (null where not shown)
-        }]
+        }],
+        "notes": ["..."]                        # German: what is left out of this question's tables, and why
       }],
       "respondents_by": [{"by": "Alter", "groups": [{"label": "30–44", "count": 21, "hidden": null}]}],
       "texts": [{"question_id": "sonstiges", "question": "...", "language": "Arabisch", "text": "..."}],
@@ -135,6 +137,7 @@ def _question(question: QuestionTable) -> dict[str, Any]:
         "submitted": _counts(question, question.submitted),
         "unsubmitted": _counts(question, question.unsubmitted),
         "breakdowns": [_breakdown(b) for b in question.breakdowns] if question.submitted is not None else [],
+        "notes": list(question.notes),
     }
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from storage.releases.model import Cell, Microdata, QuestionTable, Release
 from storage.releases.writers.common import (
     NOT_SHOWN,
+    STARTED,
+    SUBMITTED,
     answer_label,
     cell_count,
     check,
@@ -33,6 +35,7 @@ from storage.releases.writers.common import (
     scale_ends,
     shows_counts,
     texts_per_question,
+    withheld_text,
 )
 from storage.releases.writers.files import private_output
 
@@ -154,7 +157,9 @@ class _Columns:
 
     def __init__(self, partial: bool) -> None:
         self.answer = 1
-        self.counts = [2, 4] if partial else [2]  # one count column per population; its note beside it
+        # One count column per population, its note beside it: a population's counts always stand in
+        # its own column, also where the other is withheld.
+        self.counts = {SUBMITTED: 2, STARTED: 4} if partial else {SUBMITTED: 2}
         self.answer_id = 6 if partial else 4
         self.last = self.answer_id
         self.chart = self.last + 2
@@ -192,16 +197,16 @@ def _overview(sheet: Worksheet, release: Release) -> None:
         _style(_put(sheet, row + 1, 1, question.question_id), grey=True)
         row += 2
         if question.submitted is None:
-            _style(
-                _put(sheet, row, 1, f"Keine Zahlen: {question.withheld or 'zurückgehalten.'}"), italic=True
-            )
-            row += 2
+            _style(_put(sheet, row, 1, f"Keine Zahlen: {withheld_text(question)}"), italic=True)
+            row += 1
+        if not any(True for _ in populations(question)):
+            row = _question_notes(sheet, row, question) + 1
             continue
         first = row
         for number, answer in enumerate(question.rows):
             _put(sheet, row, at.answer, answer_label(answer))
-            for column, (_, counts) in zip(at.counts, populations(question), strict=False):
-                _count(sheet, row, column, counts.cells[number], release.k)
+            for name, counts in populations(question):
+                _count(sheet, row, at.counts[name], counts.cells[number], release.k)
             answer_id: str | int = answer.answer_id
             if question.kind == "scale" and answer.answer_id.isdigit():
                 answer_id = int(answer.answer_id)  # the scale value, so that it can be averaged
@@ -213,6 +218,7 @@ def _overview(sheet: Worksheet, release: Release) -> None:
             released = f"Freitexte: {texts[question.question_id]} freigegeben, Blatt „Freitexte“"
             _style(_put(sheet, row, 1, released), italic=True)
             row += 1
+        row = _question_notes(sheet, row, question)
         if shows_counts(question):
             chart = _chart(sheet, question, at, first, last, release.k)
             height = max(BLOCK_ROWS, row - top + 1)
@@ -222,11 +228,19 @@ def _overview(sheet: Worksheet, release: Release) -> None:
         row += 1
 
 
+def _question_notes(sheet: Worksheet, row: int, question: QuestionTable) -> int:
+    """What is left out of this question's tables and why, one line each. Returns the next row."""
+    for note in question.notes:
+        _style(_put(sheet, row, 1, f"Hinweis: {note}"), grey=True, italic=True)
+        row += 1
+    return row
+
+
 def _base(sheet: Worksheet, row: int, question: QuestionTable, at: _Columns, k: int) -> int:
     """The base rows under the answers, then the scale's ends, mean and median. Returns the next row."""
     from openpyxl.styles import Border, Side
 
-    pairs = list(zip(at.counts, populations(question), strict=False))
+    pairs = [(at.counts[name], (name, counts)) for name, counts in populations(question)]
     for label, part in (
         ("Basis: gefragt", "asked"),
         ("Basis: geantwortet", "answered"),
@@ -270,8 +284,8 @@ def _chart(
     chart.style = 10
     chart.title = _title(question.text)
     chart.width = CHART_WIDTH_CM
-    for column, (name, _) in zip(at.counts, populations(question), strict=False):
-        chart.add_data(Reference(sheet, min_col=column, min_row=first, max_row=last))
+    for name, _ in populations(question):
+        chart.add_data(Reference(sheet, min_col=at.counts[name], min_row=first, max_row=last))
         chart.series[-1].tx = SeriesLabel(v=name)
     # The answers as a string reference: openpyxl's set_categories would make a numeric one.
     labels = Reference(sheet, min_col=at.answer, min_row=first, max_row=last)
@@ -292,7 +306,7 @@ def _chart(
     chart.y_axis.title = (
         f"Anzahl (ohne Balken: weniger als {k} oder verdeckt, siehe Tabelle)" if hidden else "Anzahl"
     )
-    if question.unsubmitted is None:
+    if len(chart.series) == 1:
         chart.legend = None
     else:
         chart.legend.position = "b"

@@ -31,6 +31,11 @@ from storage.releases.model import (
 )
 
 Count = int | Literal["small", "protect"]
+# As storage/releases/protection.py words it: the reason must not tell whether the counts were small.
+WITHHELD = (
+    "Die Antworten auf diese Frage werden zum Schutz der Befragten nicht gezeigt: Es sind zu wenige, um "
+    "sie ohne Rückschluss auf einzelne Personen zu zeigen."
+)
 SMALL: Count = "small"
 PROTECT: Count = "protect"
 
@@ -72,6 +77,7 @@ def table(
     breakdowns: list[Breakdown] | None = None,
     unsubmitted: Counts | None = None,
     extra_rows: list[Row] | None = None,
+    notes: list[str] | None = None,
 ) -> QuestionTable:
     q = question(field, question_id)
     answers = rows(q) + (extra_rows or [])
@@ -87,6 +93,7 @@ def table(
         submitted=Counts(the_base, [cell(counts[r.answer_id]) for r in answers], scale),
         breakdowns=breakdowns or [],
         unsubmitted=unsubmitted,
+        notes=notes or [],
     )
 
 
@@ -183,6 +190,10 @@ def wohnen(catalogue: Catalogue, *, microdata: bool = True) -> Release:
         {"1": 5, "2": 6, "3": 7, "4": SMALL, "5": PROTECT, NO_ANSWER: 0},
         base(27, 25, 0),
         scale=ScaleSummary("Sehr unzufrieden", "Sehr zufrieden", 2.72, 3.0),
+        notes=[
+            "Keine Aufschlüsselung nach Bezirk: Die Gruppen sind zu klein, um ihre Antworten auf diese "
+            "Frage geschützt zu zeigen."
+        ],
         breakdowns=[
             breakdown(
                 "Alter",
@@ -257,7 +268,7 @@ def wohnen(catalogue: Catalogue, *, microdata: bool = True) -> Release:
         ),
         submitted=None,
         breakdowns=[],
-        withheld="Diese Frage wurde zu wenigen Personen gezeigt, um Zahlen zu veröffentlichen.",
+        withheld=WITHHELD,
     )
     sonstiges_q = question(field, "sonstiges")
     sonstiges = QuestionTable(
@@ -426,6 +437,15 @@ def gesundheit_partial(catalogue: Catalogue) -> Release:
         {"ja": 10, "nein": 14, "betrifft_nicht": SMALL, NO_ANSWER: SMALL},
         base(31, PROTECT, SMALL),
     )
+    # Withheld for those who submitted (too few were asked), shown for those who only started.
+    dolmetsch_rows = rows(question(field, "dolmetsch_gebraucht"))
+    dolmetsch = replace(
+        table(field, "dolmetsch_gebraucht", {r.answer_id: 0 for r in dolmetsch_rows}, base(0, 0, 0)),
+        submitted=None,
+        withheld=WITHHELD,
+        unsubmitted=counts_for(dolmetsch_rows, {"ja": SMALL, "nein": PROTECT, NO_ANSWER: 0}, base(11, 11, 0)),
+        notes=["Keine Aufschlüsselung nach Sprache: Die Gruppen sind zu klein."],
+    )
     return Release(
         field_id="gesundheit",
         title=field.title,
@@ -433,7 +453,7 @@ def gesundheit_partial(catalogue: Catalogue) -> Release:
         made_on=date(2026, 12, 3),
         respondents=31,
         started_only=12,
-        questions=[zugang, zufrieden, pflege],
+        questions=[zugang, zufrieden, pflege, dolmetsch],
         who=[Distribution("Sprache", [("Arabisch", cell(13)), ("andere Sprache", cell(18))])],
         texts=[],
         held_back_texts=2,

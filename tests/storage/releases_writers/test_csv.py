@@ -73,7 +73,7 @@ def test_questions_in_long_format_with_hidden_counts_empty_and_explained(
             assert row["hinweis"] == {"small": "weniger als 5", "protect": "verdeckt"}[cell.hidden]
     assert mine[-1]["antwort"] == "Containerdorf (MUF) (nicht mehr angeboten)"
     withheld = [r for r in rows if r["frage_id"] == "leistungen_probleme"]
-    assert len(withheld) == 1 and withheld[0]["hinweis"].startswith("nicht gezeigt: Diese Frage wurde")
+    assert len(withheld) == 1 and withheld[0]["hinweis"] == wohnen.questions[-2].withheld
     assert not [r for r in rows if r["frage_id"] == "sonstiges"]  # free text: base and texts elsewhere
 
 
@@ -86,7 +86,10 @@ def test_the_base_with_scale_ends_and_decimals_with_a_comma(files: dict[str, byt
     assert (scale["skala_1"], scale["skala_5"]) == ("Sehr unzufrieden", "Sehr zufrieden")
     assert (scale["mittelwert"], scale["median"]) == ("2,72", "3")
     assert rows["sonstiges"]["art"] == "Freitext" and rows["sonstiges"]["geantwortet"] == "19"
-    assert rows["leistungen_probleme"]["hinweis"].startswith("nicht gezeigt:")
+    assert rows["leistungen_probleme"]["hinweis"].startswith(
+        "Die Antworten auf diese Frage werden zum Schutz"
+    )
+    assert rows["unterkunft_zufrieden"]["hinweis"].startswith("Keine Aufschlüsselung nach Bezirk:")
 
 
 def test_breakdowns_one_row_per_group_and_answer(files: dict[str, bytes], wohnen: Release) -> None:
@@ -164,12 +167,30 @@ def test_liesmich_explains_the_files_k_the_marks_the_numbers_and_the_notes(
 def test_a_partial_release_keeps_those_who_only_started_apart(written: dict[str, Path]) -> None:
     files = tables(written["csv-partial"])
     rows = as_dicts(files["fragen.csv"])
+    # Withheld for those who submitted, shown for those who only started: each says which it is.
+    dolmetsch = [
+        (r["befragte"], r["antwort_id"], r["anzahl"], r["hinweis"][:15])
+        for r in rows
+        if r["frage_id"] == "dolmetsch_gebraucht"
+    ]
+    assert dolmetsch == [
+        ("abgesendet", "", "", "Die Antworten a"),
+        ("nur angefangen", "ja", "", "weniger als 10"),
+        ("nur angefangen", "nein", "", "verdeckt"),
+        ("nur angefangen", "no_answer", "0", ""),
+    ]
+    bases = [
+        (r["befragte"], r["gefragt"])
+        for r in as_dicts(files["basis.csv"])
+        if r["frage_id"] == "dolmetsch_gebraucht"
+    ]
+    assert bases == [("abgesendet", ""), ("nur angefangen", "11")]
     assert {r["befragte"] for r in rows} == {"abgesendet", "nur angefangen"}
     started = [r for r in rows if r["frage_id"] == "arzt_zugang" and r["befragte"] == "nur angefangen"]
     assert [r["hinweis"] for r in started].count("weniger als 10") == 3
     bases = [r for r in as_dicts(files["basis.csv"]) if r["frage_id"] == "behandlung_zufrieden"]
     assert [(b["befragte"], b["mittelwert"], b["hinweis"]) for b in bases] == [
         ("abgesendet", "3,1", ""),
-        ("nur angefangen", "", "Mittelwert und Median nicht gezeigt"),
+        ("nur angefangen", "", "Mittelwert und Median nicht gezeigt."),
     ]
     assert "nur angefangen" in " ".join(files["LIESMICH.txt"].decode("utf-8-sig").split())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import zipfile
 from dataclasses import replace
 from datetime import date
@@ -74,6 +75,31 @@ def test_the_file_is_private_before_the_first_byte(tmp_path: Path) -> None:
     assert modes == [0o600]
     assert path.read_bytes() == b"data"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_link_is_written_through_and_stays_a_link(tmp_path: Path, wohnen: Release) -> None:
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    target.chmod(0o644)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    WRITERS["json"](wohnen, link)
+    assert link.is_symlink() and json.loads(target.read_text())["field"]["id"] == "wohnen"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_pipe_is_written_into_not_replaced(tmp_path: Path, wohnen: Release) -> None:
+    """As `-o /dev/stdout` would: the device or pipe stays what it is and gets the whole file."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe, 0o600)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    WRITERS["html"](wohnen, pipe)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert received and received[0].startswith(b"<!DOCTYPE html>") and received[0].endswith(b"</html>\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 
 
 def test_private_file_kept_from_the_old_exports(tmp_path: Path) -> None:

@@ -181,3 +181,21 @@ def test_a_partial_release_draws_those_who_only_started_apart(
     assert len(small) == sum(c.hidden == "small" for c in partial.questions[0].unsubmitted.cells) == 3
     assert all(td.text == "weniger als 10" for td in charts[1].find_all("td", "small"))
     assert "Mittelwert nicht gezeigt" in sections(root)[1].find_all("p", "scale")[1].text
+
+
+def test_what_a_question_leaves_out_is_said_under_it(
+    page: tuple[Element, list[str]], written: dict[str, Path]
+) -> None:
+    root, _ = page
+    notes = [p.text for p in sections(root)[1].find_all("p", "question-note")]
+    assert notes == [
+        "Keine Aufschlüsselung nach Bezirk: Die Gruppen sind zu klein, um ihre Antworten auf diese Frage "
+        "geschützt zu zeigen."
+    ]
+    root, _ = parse(written["html-partial"].read_text(encoding="utf-8"))
+    dolmetsch = sections(root)[3]
+    assert dolmetsch.find("p", "withheld").text.startswith("Keine Zahlen: Die Antworten auf diese Frage")
+    assert [h.text for h in dolmetsch.find_all("h3")] == ["Nur angefangen"]
+    (chart,) = dolmetsch.find_all("table", "chart")
+    assert [td.text for td in chart.find_all("td", "n")] == ["weniger als 10", "verdeckt", "0"]
+    assert dolmetsch.find("p", "base").text == "Basis: gefragt 11 · geantwortet 11 · Keine Angabe 0"

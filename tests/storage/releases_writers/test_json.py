@@ -30,6 +30,7 @@ def test_the_release_as_one_document(document: Any, wohnen: Release) -> None:
     assert document["marks"]["small"].startswith("weniger als 5: Mindestens 1 und höchstens 4")
     assert document["marks"]["protect"].startswith("verdeckt: ")
     assert document["notes"] == wohnen.notes
+    assert document["questions"][1]["notes"] == wohnen.questions[1].notes
     assert document["held_back_texts"] == 3
     assert document["texts"][0] == {
         "question_id": "sonstiges",
@@ -109,3 +110,7 @@ def test_a_partial_release(written: dict[str, Path]) -> None:
     started = document["questions"][1]["unsubmitted"]
     assert started["scale"]["mean"] is None
     assert started["base"]["asked"] == {"count": None, "hidden": "small"}
+    dolmetsch = document["questions"][3]
+    assert dolmetsch["submitted"] is None and dolmetsch["withheld"].startswith("Die Antworten")
+    assert dolmetsch["unsubmitted"]["answers"][1] == {"id": "nein", "count": None, "hidden": "protect"}
+    assert dolmetsch["notes"] == ["Keine Aufschlüsselung nach Sprache: Die Gruppen sind zu klein."]

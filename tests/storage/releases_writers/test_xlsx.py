@@ -269,3 +269,29 @@ def test_a_partial_release_counts_those_who_only_started_apart(partial_book: Any
         assert sheet.cell(line, 5).value == (None if cell.hidden is None else "weniger als 10")
     chart = sheet._charts[0]
     assert [s.tx.v for s in chart.series] == ["abgesendet", "nur angefangen"]
+
+
+def test_what_a_question_leaves_out_is_said_in_its_block(book: Any, partial_book: Any) -> None:
+    sheet = book["Übersicht"]
+    top = row_where(sheet, 1, "unterkunft_zufrieden")
+    note = row_where(
+        sheet,
+        1,
+        "Hinweis: Keine Aufschlüsselung nach Bezirk: Die Gruppen sind zu klein, um ihre "
+        "Antworten auf diese Frage geschützt zu zeigen.",
+        top,
+    )
+    assert note < row_where(sheet, 1, "Wie zufrieden sind Sie mit Ihrer Unterkunft?") + 15
+    # Withheld for those who submitted, shown for those who only started: in the started column.
+    sheet = partial_book["Übersicht"]
+    top = row_where(sheet, 1, "dolmetsch_gebraucht")
+    assert sheet.cell(top + 1, 1).value.startswith("Keine Zahlen: Die Antworten auf diese Frage")
+    lines = [[sheet.cell(top + 2 + i, c).value for c in range(1, 7)] for i in range(3)]
+    assert lines == [
+        ["Ja", None, None, None, "weniger als 10", "ja"],
+        ["Nein", None, None, None, "verdeckt", "nein"],
+        ["Keine Angabe", None, None, 0, None, "no_answer"],
+    ]
+    chart = partial_book["Übersicht"]._charts[-1]
+    assert [s.tx.v for s in chart.series] == ["nur angefangen"]
+    assert chart.series[0].val.numRef.f.startswith("'Übersicht'!$D$")
