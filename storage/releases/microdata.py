@@ -63,13 +63,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
 from dialogs.definitions import NO, NO_ANSWER, YES, Question, Questionnaire
 from dialogs.scales import german_words
 from storage.releases.census import Census, Respondent
 from storage.releases.model import MicroColumn, Microdata
 from storage.releases.tables import DEMOGRAPHICS as ABOUT_DEMOGRAPHICS
+from storage.releases.tables import language_name
 
 Value = str | int | None
 
@@ -452,14 +451,6 @@ def _label(question: Question, value: Any) -> Value:
     if value == NO:
         return "Nein"
     return question.option_label(str(value)) or str(value)
-
-
-def language_name(locale: str) -> str:
-    """A locale named in German ("ar" -> "Arabisch"); the code itself where Babel knows no name."""
-    try:
-        return Locale.parse(locale).get_display_name("de") or locale
-    except (ValueError, UnknownLocaleError):
-        return locale
 
 
 def _quoted(items: Iterable[str], last: str) -> str:

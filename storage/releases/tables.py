@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
 from dialogs.definitions import NO, NO_ANSWER, SCALE_VALUES, YES, Question
+from dialogs.languages import display_name
 from dialogs.scales import german_words
 from storage.releases.census import Census, Respondent
 from storage.releases.model import Cell, Distribution, QuestionTable, Row
@@ -49,11 +48,8 @@ LANGUAGE = "Sprache"
 
 
 def language_name(code: str) -> str:
-    """A language named in German ("ar" → "Arabisch"); the code itself where Babel knows none."""
-    try:
-        return Locale.parse(code).get_display_name("de") or code
-    except (ValueError, UnknownLocaleError):
-        return code
+    """A language named in German ("ar" → "Arabisch", "fa_AF" → "Dari"), as staff read it elsewhere."""
+    return display_name(code, "de")
 
 
 # --------------------------------------------------------------------------------------------------
