@@ -1,275 +1,133 @@
-"""How many Telegram updates a second the whole bot handles, next to a bare aiogram echo bot.
+"""How many Telegram actions a second the whole bot answers, next to a bare aiogram echo bot, measured
+from outside.
 
-Simulated people each go through the conversation as a real person would: /start, the language
-button, "Ja, einverstanden", "16 Jahre oder älter", the "about you" block declined, one field
-opened and every question answered (the first button; a text for text questions; the first option
-and "Fertig" for multiple choice), "Absenden" at the review. Their updates go through the full stack: the real
-Dispatcher from `bot.telegram.app.build_dispatcher` (every middleware and router), the engine,
-real database writes on SQLite and/or PostgreSQL, and the replies. Only HTTP is missing: updates
-are handed to `Dispatcher.feed_update`, and the Bot's session is an in-process fake Bot API that
-records what the bot sends, so that the simulated people can read the buttons and press them.
+The bot under test runs as its own process, exactly as `mitsprache run` starts it (long polling, every
+middleware and router, the paced sender, real database writes), against the strict fake Bot API of the
+tests (tests/support/fake_telegram.py) served over HTTP on 127.0.0.1 by this script. Simulated people
+live in this script: each taps as soon as the bot has answered (throttle off) and goes through the
+conversation as a real person would: /start, the language button, "Ja, einverstanden", "16 Jahre oder
+älter", the "about you" block answered with "Keine Angabe", one field opened and every question
+answered (the first button; a text for text questions; the first option and "Fertig" for multiple
+choice), "Absenden" at the review.
 
-Measured per backend: the time of every `feed_update` call (p50, p99) and the throughput of the
-whole run, with C people at a time and each person's updates in order (as the bot handles a real
-person). The same updates, built beforehand, then go through a Dispatcher with one echo handler
-(it answers a text with the text and a button press with answerCallbackQuery) on the same kind
-of session; "full stack ÷ echo" is the share of aiogram's own speed that is left once the bot
-does its work. Building the simulated updates during the full-stack run is on its clock (the
-people need the bot's replies first); the share it takes is printed. Finally the stored rows are
-counted, so a run cannot silently measure failing updates: the script exits with status 1 if
-they do not match (2 if no backend could be measured).
+An action is answered when the person can go on: for the full stack, when the bot has shown a message
+with buttons (a new one, or the same one edited) and, for a button, answered the button press; for the
+echo, when its echo arrived or the press was answered. The latency of an action runs from the moment
+the update is waiting for the bot's getUpdates to the moment the fake Bot API received that answer.
+The echo bot is aiogram alone, in a process started the same way: it answers a text with the text and
+one button, and a button press with answerCallbackQuery. It replays the full stack's people action by
+action (texts and presses in the same order, per person), so both carry the same load shape.
 
-    python benchmarks/updates.py [--people N] [--concurrency C]
+Every run is done with C people at a time (`--concurrency`, default "50,100") and `--rounds` people
+per place (default 2: when one person is through, the next one starts). For each C the echo runs once
+and the full stack once per backend, each on a fresh database. After each full-stack run the stored
+rows are counted, so a run cannot silently measure failing updates: the script exits with status 1 if
+they do not match (2 if nothing could be measured). Printed per run: actions, seconds, actions/s, p50
+and p99 of the latency, and the full stack's actions/s divided by the echo's; then the targets of
+issue 13 (÷ echo ≥ 0.5 on both databases, p99 at 100 people ≤ 100 ms on PostgreSQL and ≤ 250 ms on
+SQLite), each met or not.
+
+    python benchmarks/updates.py [--concurrency 50,100] [--rounds R]
                                  [--backend sqlite|postgresql|both] [--postgres-url URL]
+                                 [--profile DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import html
-import itertools
+import contextlib
 import json
-import logging
+import os
 import platform
+import resource
+import shutil
+import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks.scratch_db
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks.* and tests.support
 
 import aiogram
-from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiogram.types import (
-    CallbackQuery,
-    Chat,
-    InlineKeyboardMarkup,
-    Message,
-    MessageEntity,
-    Update,
-    User,
-)
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.scratch_db import postgres_database, postgres_reachable
 from bot import catalogs
-from bot.locales import translator
-from bot.settings import Settings
-from bot.telegram import app as telegram_app
 from bot.telegram import callbacks
-from bot.usecases.turns import Conversations
 from dialogs.definitions import load_catalogue
-from dialogs.engine import Engine
 from storage import migrate
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.models import Answer, FieldCompletion, Participant
+from tests.support.fake_telegram import BotMessage, FakeTelegram, Json
 
 TOKEN = "123456789:" + "A" * 35
-BOT_ID = 123456789
 KEY = "k" * 40
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 FREE_TEXT = "Wir brauchen mehr Dolmetscher in der Praxis."
 FIRST_USER_ID = 700_000_001
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
-)
-BOT_USER = User(id=BOT_ID, is_bot=True, first_name="Mitsprache", username="mitsprache_bench_bot")
-
-_update_ids = itertools.count(1)
-_query_ids = itertools.count(1)
+WAIT = 120.0  # seconds before an unanswered action counts as lost (only reached when the bot hangs)
+ECHO_DATA = "echo"
+TARGET_RATIO = 0.5
+TARGET_P99_MS = {"SQLite": 250.0, "PostgreSQL": 100.0}
+TARGET_AT = 100  # people at once for the p99 targets
 
 
-# --- the in-process Bot API ------------------------------------------------------------------
+# --- the fake Bot API, telling people at once when their chat changes --------------------------
 
 
-@dataclass
-class Sent:
-    """A message the bot sent, as Telegram keeps it (edits change it in place)."""
-
-    message_id: int
-    date: int
-    chat_id: int
-    text: str
-    markup: dict[str, Any] | None
-
-    def result(self) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": self.message_id,
-            "date": self.date,
-            "chat": {"id": self.chat_id, "type": "private"},
-            "from": BOT_USER.model_dump(exclude_none=True),
-            "text": self.text,
-        }
-        if self.markup:
-            message["reply_markup"] = self.markup
-        return message
-
-    def buttons(self) -> list[dict[str, Any]]:
-        rows = (self.markup or {}).get("inline_keyboard", [])
-        return [button for row in rows for button in row]
-
-
-class InProcessSession(BaseSession):
-    """A Bot API without HTTP, after aiogram's tests/mocked_bot.py, but answering by itself.
-
-    Requests are serialised as the aiohttp session would send them and the answers are parsed by
-    `check_response`, so only the network is left out. Sent and edited messages are kept per chat.
-    """
+class WatchedTelegram(FakeTelegram):
+    """The tests' strict fake Bot API; a person waiting for the bot is woken by the bot's call itself
+    (no polling), and the time the fake received it is kept, so the harness's own delays do not count."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.chats: dict[int, list[Sent]] = defaultdict(list)
-        self.messages: dict[tuple[int, int], Sent] = {}
-        self.calls: Counter[str] = Counter()
-        self.unexpected: Counter[str] = Counter()
-        self._message_ids = itertools.count(1)
+        super().__init__(token=TOKEN, bot_username="mitsprache_bench_bot")
+        self._changes: dict[int, asyncio.Event] = {}
+        self.event_times: dict[int, list[float]] = {}
+        self.answered_at: dict[str, float] = {}
 
-    def new_message_id(self) -> int:
-        return next(self._message_ids)
+    def _record_event(self, message: BotMessage) -> None:
+        super()._record_event(message)
+        self.event_times.setdefault(message.chat_id, []).append(time.perf_counter())
+        self._signal(message.chat_id)
 
-    async def close(self) -> None:
-        pass
+    async def _answer_callback_query(self, params: Json) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        user_id = self._open_queries.get(query_id)
+        result = await super()._answer_callback_query(params)
+        if user_id is not None:
+            self.answered_at[query_id] = time.perf_counter()
+            self._signal(user_id)
+        return result
 
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109 - the signature is BaseSession's
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        yield b""
+    def _signal(self, chat_id: int) -> None:
+        if (changed := self._changes.pop(chat_id, None)) is not None:
+            changed.set()
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - the signature is BaseSession's
-    ) -> TelegramType:
-        files: dict[str, Any] = {}
-        params: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files)
-            if prepared:
-                params[key] = prepared
-        name = method.__api_method__
-        self.calls[name] += 1
-        status, payload = self._answer(name, params)
-        response = self.check_response(bot, method, status, self.json_dumps(payload))
-        return cast(TelegramType, response.result)
+    async def changed(self, chat_id: int) -> None:
+        """Return once the bot has sent, edited or answered something in `chat_id`."""
+        waiting = self._changes.setdefault(chat_id, asyncio.Event())
+        await asyncio.wait_for(waiting.wait(), WAIT)
 
-    def _answer(self, name: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if name == "sendMessage":
-            chat_id = int(params["chat_id"])
-            sent = Sent(self.new_message_id(), int(time.time()), chat_id, _visible(params), _markup(params))
-            self.chats[chat_id].append(sent)
-            self.messages[chat_id, sent.message_id] = sent
-            return 200, {"ok": True, "result": sent.result()}
-        if name in ("editMessageText", "editMessageReplyMarkup"):
-            found = self.messages.get((int(params.get("chat_id", 0)), int(params.get("message_id", 0))))
-            if found is None:
-                return _refused("Bad Request: message to edit not found")
-            new_text = _visible(params) if name == "editMessageText" else found.text
-            new_markup = _markup(params)
-            if new_text == found.text and new_markup == found.markup:
-                return _refused(NOT_MODIFIED)
-            found.text, found.markup = new_text, new_markup
-            return 200, {"ok": True, "result": found.result()}
-        if name in ("answerCallbackQuery", "setMyCommands"):
-            return 200, {"ok": True, "result": True}
-        if name == "getMe":
-            return 200, {"ok": True, "result": BOT_USER.model_dump(exclude_none=True)}
-        self.unexpected[name] += 1
-        return _refused(f"Bad Request: {name} is not simulated by the benchmark")
+    def events(self, chat_id: int) -> list[BotMessage]:
+        """Every message the bot sent or edited in the chat, as it was at that moment."""
+        return self._events.get(chat_id, [])
 
 
-def _refused(description: str) -> tuple[int, dict[str, Any]]:
-    return 400, {"ok": False, "error_code": 400, "description": description}
+# --- simulated people ----------------------------------------------------------------------------
+
+LOCALES = catalogs.shipped_locales()
 
 
-def _visible(params: dict[str, Any]) -> str:
-    """What the person sees: plain text (an HTML parse mode would need unescaping)."""
-    raw = str(params.get("text", ""))
-    return html.unescape(raw) if params.get("parse_mode") == "HTML" else raw
-
-
-def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
-    raw = params.get("reply_markup")
-    return json.loads(raw) if raw else None
-
-
-def make_bot() -> tuple[Bot, InProcessSession]:
-    """The Bot exactly as `mitsprache run` builds it (same defaults), with the in-process session."""
-    bot = telegram_app.build_bot(TOKEN, "http://127.0.0.1:9")  # its aiohttp session is never opened
-    session = InProcessSession()
-    bot.session = session
-    return bot, session
-
-
-# --- updates from simulated people -----------------------------------------------------------
-
-
-def text_update(session: InProcessSession, user: User, words: str) -> Update:
-    entities = None
-    if words.startswith("/"):
-        entities = [MessageEntity(type="bot_command", offset=0, length=len(words.split()[0]))]
-    message = Message(
-        message_id=session.new_message_id(),
-        date=datetime.now(UTC),
-        chat=Chat(id=user.id, type="private", first_name=user.first_name),
-        from_user=user,
-        text=words,
-        entities=entities,
-    )
-    return Update(update_id=next(_update_ids), message=message)
-
-
-def press_update(user: User, sent: Sent, callback_data: str) -> Update:
-    message = Message(
-        message_id=sent.message_id,
-        date=datetime.fromtimestamp(sent.date, UTC),
-        chat=Chat(id=sent.chat_id, type="private", first_name=user.first_name),
-        from_user=BOT_USER,
-        text=sent.text,
-        reply_markup=InlineKeyboardMarkup.model_validate(sent.markup) if sent.markup else None,
-    )
-    query = CallbackQuery(
-        id=str(next(_query_ids)),
-        from_user=user,
-        chat_instance=f"bench-{user.id}",
-        message=message,
-        data=callback_data,
-    )
-    return Update(update_id=next(_update_ids), callback_query=query)
-
-
-def mount(update: Update, bot: Bot) -> Update:
-    """Bind the update to the bot with a fresh id, as aiogram does when it parses one.
-
-    Outside the latency timing: in the real bot this happens while reading the update, before
-    `feed_update`.
-    """
-    data = update.model_dump()
-    data["update_id"] = next(_update_ids)
-    return Update.model_validate(data, context={"bot": bot})
-
-
-def action(button: dict[str, Any]) -> tuple[str, str]:
+def action(button: Json) -> tuple[str, str]:
     """(action, argument) of a button: an engine action, or "lang" and a language code."""
-    parsed = callbacks.parse(str(button.get("callback_data", "")), catalogs.shipped_locales())
+    parsed = callbacks.parse(str(button.get("callback_data", "")), LOCALES)
     return (parsed.action, parsed.arg) if parsed is not None else ("", "")
 
 
@@ -279,68 +137,77 @@ class WalkError(RuntimeError):
 
 @dataclass
 class Person:
-    user: User
+    user_id: int
     locale: str
     field_id: str
-    updates: list[Update] = field(default_factory=list)  # as fed, for the echo replay
+    steps: list[tuple[str, str]] = field(default_factory=list)  # ("text", words) or ("press", data)
     answered: int = 0
     finished: bool = False
     error: str | None = None
 
 
-class Feeder:
-    """Hands updates to a dispatcher one at a time per person and times each `feed_update`."""
+class Actor:
+    """Sends one person's actions and times each until the bot has answered it."""
 
-    def __init__(self, dp: Dispatcher, bot: Bot, session: InProcessSession) -> None:
-        self.dp, self.bot, self.session = dp, bot, session
-        self.latencies: list[float] = []
-        self.harness_seconds = 0.0  # building simulated updates while the clock runs
-
-    async def feed(self, mounted: Update) -> None:
-        start = time.perf_counter()
-        await self.dp.feed_update(self.bot, mounted)
-        self.latencies.append(time.perf_counter() - start)
-
-
-class Walk:
-    """One person going through consent, the about block and one field."""
-
-    def __init__(self, feeder: Feeder, person: Person) -> None:
-        self.feeder, self.person = feeder, person
-        self.session = feeder.session
+    def __init__(self, fake: WatchedTelegram, person: Person, latencies: list[float], *, echo: bool) -> None:
+        self.fake, self.person, self.latencies, self.echo = fake, person, latencies, echo
+        self.chat = person.user_id
 
     async def say(self, words: str) -> None:
-        started = time.perf_counter()
-        await self._feed(text_update(self.session, self.person.user, words), started)
+        self.person.steps.append(("text", words))
+        await self._act(lambda: self.fake.send_text(self.chat, words))
 
-    async def press(self, sent: Sent, button: dict[str, Any]) -> None:
-        started = time.perf_counter()
-        await self._feed(press_update(self.person.user, sent, str(button["callback_data"])), started)
+    async def press(self, message: BotMessage, data: str) -> None:
+        self.person.steps.append(("press", data))
+        await self._act(lambda: self.fake.press(self.chat, message.message_id, data))
 
-    async def _feed(self, update: Update, started: float) -> None:
-        self.person.updates.append(update)
-        mounted = mount(update, self.feeder.bot)
-        self.feeder.harness_seconds += time.perf_counter() - started
-        await self.feeder.feed(mounted)
+    async def _act(self, push: Callable[[], Json]) -> None:
+        seen = len(self.fake.events(self.chat))
+        sent_at = time.perf_counter()
+        update = push()
+        query = str(update["callback_query"]["id"]) if "callback_query" in update else None
+        while (answered_at := self._answered(seen, query)) is None:
+            await self.fake.changed(self.chat)
+        self.latencies.append(answered_at - sent_at)
 
-    def last_with_buttons(self) -> Sent:
-        for sent in reversed(self.session.chats[self.person.user.id]):
-            if sent.markup:
-                return sent
+    def _answered(self, seen: int, query: str | None) -> float | None:
+        """When the person could go on, or None while they still wait."""
+        moments: list[float] = []
+        if query is not None:
+            if query not in self.fake.answered_at:
+                return None
+            moments.append(self.fake.answered_at[query])
+        if query is None or not self.echo:
+            events = self.fake.events(self.chat)[seen:]
+            times = self.fake.event_times.get(self.chat, [])[seen:]
+            shown = [t for event, t in zip(events, times, strict=True) if self.echo or event.buttons]
+            if not shown:
+                return None
+            moments.append(shown[0])
+        return max(moments)
+
+    def last_with_buttons(self) -> BotMessage:
+        for message in reversed(self.fake.messages(self.chat)):
+            if message.buttons:
+                return message
         raise WalkError("no message with buttons")
 
-    def find(self, wanted: str, arg: str | None = None) -> tuple[Sent, dict[str, Any]] | None:
-        sent = self.last_with_buttons()
-        for button in sent.buttons():
+
+class Walk(Actor):
+    """One person going through consent, the about block and one field of the real bot."""
+
+    def find(self, wanted: str, arg: str | None = None) -> tuple[BotMessage, str] | None:
+        message = self.last_with_buttons()
+        for button in message.buttons:
             name, value = action(button)
             if name == wanted and (arg is None or value == arg):
-                return sent, button
+                return message, str(button["callback_data"])
         return None
 
     async def press_action(self, wanted: str, arg: str | None = None) -> None:
         found = self.find(wanted, arg)
         if found is None:
-            raise WalkError(f"no button {wanted!r} {arg or ''} after {len(self.person.updates)} updates")
+            raise WalkError(f"no button {wanted!r} {arg or ''} after {len(self.person.steps)} actions")
         await self.press(*found)
 
     async def run(self) -> None:
@@ -376,6 +243,29 @@ class Walk:
         self.person.finished = True
 
 
+class Replay(Actor):
+    """The same person's actions, in order, sent to the echo bot."""
+
+    def __init__(self, fake: WatchedTelegram, person: Person, latencies: list[float]) -> None:
+        super().__init__(fake, person, latencies, echo=True)
+        self.script = list(person.steps)
+
+    async def run(self) -> None:
+        for kind, value in self.script:
+            if kind == "text":
+                await self.say(value)
+            else:
+                await self.press(self.last_with_buttons(), value)
+        self.person.finished = True
+
+
+def make_people(count: int, first_user_id: int) -> list[Person]:
+    fields = load_catalogue().field_ids
+    return [
+        Person(first_user_id + i, LOCALES[i % len(LOCALES)], fields[i % len(fields)]) for i in range(count)
+    ]
+
+
 async def run_people(
     people: list[Person], concurrency: int, go: Callable[[Person], Awaitable[None]]
 ) -> float:
@@ -394,89 +284,161 @@ async def run_people(
     return time.perf_counter() - start
 
 
-# --- the two stacks --------------------------------------------------------------------------
+# --- the processes under test -------------------------------------------------------------------
 
+ECHO_BOT = """
+import asyncio, sys
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-def full_stack(db: AsyncEngine) -> Dispatcher:
-    """The Dispatcher as `mitsprache run` builds it, without throttling (the people are fast)."""
-    settings = Settings(bot_token=TOKEN, pseudonym_key=KEY, throttle_rate=0)
-    conversations = Conversations(Engine(load_catalogue()), session_factory(db), KEY.encode(), translator)
-    return telegram_app.build_dispatcher(
-        conversations, session_factory(db), catalogs.shipped_locales(), settings
-    )
+router = Router()
+again = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Nochmal", callback_data="echo")]])
 
+@router.message()
+async def echo(message: Message) -> None:
+    await message.answer(message.text or "...", reply_markup=again)
 
-def echo_stack() -> Dispatcher:
-    router = Router(name="echo")
+@router.callback_query()
+async def pressed(query: CallbackQuery) -> None:
+    await query.answer()
 
-    @router.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "…")
-
-    @router.callback_query()
-    async def pressed(query: CallbackQuery) -> None:
-        await query.answer()
-
+async def main() -> None:
+    bot = Bot(sys.argv[2], session=AiohttpSession(api=TelegramAPIServer.from_base(sys.argv[1])))
     dp = Dispatcher()
     dp.include_router(router)
-    return dp
+    await dp.start_polling(bot, allowed_updates=["message", "callback_query"], handle_signals=True)
+
+asyncio.run(main())
+"""
 
 
-def make_people(count: int, first_user_id: int) -> list[Person]:
-    locales = catalogs.shipped_locales()
-    fields = load_catalogue().field_ids
-    people = []
-    for index in range(count):
-        locale = locales[index % len(locales)]
-        user = User(
-            id=first_user_id + index,
-            is_bot=False,
-            first_name=f"Person {index}",
-            language_code=locale,
-        )
-        people.append(Person(user, locale, fields[index % len(fields)]))
-    return people
+def bot_command(stack: str, api_url: str) -> list[str]:
+    if stack == "echo":
+        return [sys.executable, "-c", ECHO_BOT, api_url, TOKEN]
+    mitsprache = Path(sys.executable).with_name("mitsprache")
+    return [str(mitsprache) if mitsprache.exists() else shutil.which("mitsprache") or "mitsprache", "run"]
 
 
-# --- figures ---------------------------------------------------------------------------------
+def bot_environment(api_url: str, database_url: str, data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MITSPRACHE_")}
+    env.update(
+        MITSPRACHE_BOT_TOKEN=TOKEN,
+        MITSPRACHE_TELEGRAM_API_URL=api_url,
+        MITSPRACHE_DATABASE_URL=database_url,
+        MITSPRACHE_PSEUDONYM_KEY=KEY,
+        MITSPRACHE_DATA_DIR=str(data_dir),
+        MITSPRACHE_THROTTLE_RATE="0",  # the people are fast on purpose
+        MITSPRACHE_LISTEN_HOST="127.0.0.1",
+        MITSPRACHE_LISTEN_PORT=str(port),
+    )
+    return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    stack: str, fake: WatchedTelegram, database_url: str, log: Path, profile: Path | None
+) -> AsyncIterator[int]:
+    """The bot under test (its pid), polling the fake; stopped with SIGINT as an operator would. With
+    `profile`, py-spy samples it from the outside while it runs."""
+    with tempfile.TemporaryDirectory(prefix="mitsprache-bench-data-") as data_dir:
+        env = bot_environment(fake.base_url, database_url, Path(data_dir), free_port())
+        with log.open("wb") as errors:
+            proc = await asyncio.create_subprocess_exec(
+                *bot_command(stack, fake.base_url),
+                env=env, stdin=asyncio.subprocess.DEVNULL, stdout=errors, stderr=errors,
+            )  # fmt: skip
+            spy: asyncio.subprocess.Process | None = None
+            try:
+                polls = len(fake.calls("getUpdates"))
+                await fake.wait_for(
+                    lambda: len(fake.calls("getUpdates")) > polls or proc.returncode is not None
+                )
+                if proc.returncode is not None:
+                    raise RuntimeError(f"the {stack} bot stopped at once; its log is in {log}")
+                if profile is not None:
+                    spy = await _py_spy(proc.pid, profile / f"{log.stem}.txt")
+                yield proc.pid
+            finally:
+                if spy is not None:
+                    await _stop(spy)
+                await _stop(proc)
+
+
+async def _py_spy(pid: int, out: Path) -> asyncio.subprocess.Process:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    # --gil: only the thread holding the GIL, i.e. where the bot's Python CPU goes.
+    options = ["--format", "raw", "--rate", "250", "--gil", "--nonblocking"]
+    return await asyncio.create_subprocess_exec(
+        spy, "record", "--pid", str(pid), *options, "-o", str(out),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """User + system CPU seconds of a process so far (this one: None); None where /proc is missing."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(proc.wait(), 60)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+# --- figures -------------------------------------------------------------------------------------
 
 
 @dataclass
 class Figures:
     label: str
-    updates: int
+    actions: int
     seconds: float
     latencies: list[float]
+    bot_cpu: float | None = None  # CPU seconds of the bot process during the measured part
+    harness_cpu: float | None = None  # and of this process (fake Bot API and people)
+
+    def cpu_ms(self, seconds: float | None) -> str:
+        return f"{seconds / self.actions * 1000:.1f}" if seconds is not None and self.actions else "n/a"
 
     @property
     def per_second(self) -> float:
-        return self.updates / self.seconds if self.seconds else 0.0
+        return self.actions / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: int) -> float:
         if len(self.latencies) < 2:
             return self.latencies[0] * 1000 if self.latencies else 0.0
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
 
-    def row(self) -> str:
-        return (
-            f"  {self.label:<11}{self.updates:>9}{self.seconds:>10.2f}{self.per_second:>12.1f}"
-            f"{self.percentile(50):>10.2f}{self.percentile(99):>10.2f}"
-        )
 
-
-HEADER = f"  {'':<11}{'updates':>9}{'seconds':>10}{'updates/s':>12}{'p50 ms':>10}{'p99 ms':>10}"
-
-
-class LoggedProblems(logging.Handler):
-    """Warnings and errors from the bot or aiogram: a failed update is logged as "update failed"."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        extra = " ".join(f"{k}={getattr(record, k)}" for k in ("error", "where") if hasattr(record, k))
-        self.lines.append(f"{record.name}: {record.getMessage()} {extra}".rstrip())
+@dataclass
+class Run:
+    stack: str  # "echo", "SQLite", "PostgreSQL"
+    concurrency: int
+    figures: Figures
+    ok: bool
+    check: str
+    problems: list[str]
 
 
 async def count_rows(db: AsyncEngine) -> tuple[int, int, int]:
@@ -487,139 +449,237 @@ async def count_rows(db: AsyncEngine) -> tuple[int, int, int]:
     return int(participants), int(answers), int(done)
 
 
-@dataclass
-class Measured:
-    """One backend's run: whether the check held, the two figures, and the people who did not finish."""
+def logged_problems(log: Path) -> list[str]:
+    """Warnings and errors the bot process logged (one JSON object a line; anything else counts)."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            found.append(line)
+            continue
+        level = str(record.get("level", "")).upper()
+        # aiogram logs the operator's stop (the SIGINT that ends every run) as a warning.
+        if level in ("WARNING", "ERROR", "CRITICAL") and "Received SIGINT" not in str(record.get("message")):
+            found.append(line)
+    return found
 
-    ok: bool
-    full: Figures
-    echo: Figures
-    failed: int
+
+async def run_stack(
+    stack: str,
+    database_url: str | None,
+    concurrency: int,
+    rounds: int,
+    first_user_id: int,
+    scripts: list[Person] | None,
+    logs: Path,
+    profile: Path | None,
+) -> tuple[Run, list[Person]]:
+    """One measured run of the full stack (people walk) or the echo (people replay `scripts`)."""
+    async with WatchedTelegram() as fake:
+        if scripts is None:
+            warm = make_people(1, first_user_id - 1)
+            people = make_people(concurrency * rounds, first_user_id)
+        else:
+            warm, people = scripts[:1], scripts[1:]
+        for person in warm + people:
+            fake.add_user(person.user_id, first_name="Bench", language_code=person.locale)
+        latencies: list[float] = []
+
+        def go(person: Person) -> Awaitable[None]:
+            if scripts is None:
+                return Walk(fake, person, latencies, echo=False).run()
+            return Replay(fake, person, latencies).run()
+
+        log = logs / f"{stack.lower()}-{concurrency}.log"
+        url = database_url or "sqlite+aiosqlite://"
+        stack_name = "echo" if scripts is not None else "mitsprache"
+        async with bot_process(stack_name, fake, url, log, profile) as pid:
+            # Warm-up, not measured: the first person compiles SQL and loads the catalogs.
+            await run_people(warm, 1, go)
+            latencies.clear()
+            bot_before, harness_before = cpu_seconds(pid), cpu_seconds()
+            seconds = await run_people(people, concurrency, go)
+            bot_after, harness_after = cpu_seconds(pid), cpu_seconds()
+        figures = Figures(stack, len(latencies), seconds, latencies)
+        if bot_before is not None and bot_after is not None:
+            figures.bot_cpu = bot_after - bot_before
+        if harness_before is not None and harness_after is not None:
+            figures.harness_cpu = harness_after - harness_before
+        everyone = warm + people
+        finished = sum(p.finished for p in everyone)
+        problems = logged_problems(log) + fake.internal_errors
+        check = f"{finished} of {len(everyone)} people through"
+        ok = finished == len(everyone) and not fake.internal_errors
+        if scripts is None and database_url is not None:
+            db = create_engine(database_url)
+            try:
+                participants, answers, done = await count_rows(db)
+            finally:
+                await db.dispose()
+            expected = sum(p.answered for p in everyone)
+            ok = ok and participants == len(everyone) and answers == expected and done == 2 * len(everyone)
+            check += (
+                f", {participants} participants, {answers} of {expected} answers and {done} of "
+                f"{2 * len(everyone)} completed questionnaires stored"
+            )
+        for person in everyone:
+            if person.error:
+                problems.append(
+                    f"person {person.user_id} ({person.locale}, {person.field_id}): {person.error}"
+                )
+        return Run(stack, concurrency, figures, ok, check, problems), warm + people
 
 
-async def bench_backend(label: str, url: str, args: argparse.Namespace) -> Measured:
-    """Run the full stack and the echo on one database; print the table and the check.
+@contextlib.asynccontextmanager
+async def database(backend: str, args: argparse.Namespace) -> AsyncIterator[str | None]:
+    """A fresh, migrated database for one run (None: PostgreSQL is not reachable)."""
+    if backend == "SQLite":
+        with tempfile.TemporaryDirectory(prefix="mitsprache-bench-") as folder:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+            await migrate_database(url)
+            yield url
+        return
+    if await postgres_reachable(args.postgres_url) is not None:
+        yield None
+        return
+    async with postgres_database(args.postgres_url) as url:
+        await migrate_database(url)
+        yield url
 
-    `args` needs `people` and `concurrency`; benchmarks/web.py calls this for its Telegram column.
-    """
+
+async def migrate_database(url: str) -> None:
     db = create_engine(url)
     try:
         await migrate.upgrade(db)
-        dp = full_stack(db)
-        bot, session = make_bot()
-        await dp.emit_startup(bot=bot, dispatcher=dp)  # registers the command menus (setMyCommands)
-        feeder = Feeder(dp, bot, session)
-
-        # Warm-up, not measured: the first update compiles SQL and loads the catalogs.
-        warm = make_people(1, FIRST_USER_ID - 1)
-        await run_people(warm, 1, lambda p: Walk(feeder, p).run())
-        feeder.latencies.clear()
-        feeder.harness_seconds = 0.0
-
-        people = make_people(args.people, FIRST_USER_ID)
-        seconds = await run_people(people, args.concurrency, lambda p: Walk(feeder, p).run())
-        full = Figures("full stack", len(feeder.latencies), seconds, feeder.latencies)
-        await dp.emit_shutdown(bot=bot, dispatcher=dp)
-
-        echo_dp = echo_stack()
-        echo_bot, echo_session = make_bot()
-        echo_feeder = Feeder(echo_dp, echo_bot, echo_session)
-        everyone = warm + people
-        # The same updates, built before the clock starts: the echo measures aiogram alone.
-        prepared = {p.user.id: [mount(u, echo_bot) for u in p.updates] for p in everyone}
-
-        async def replay(person: Person) -> None:
-            for update in prepared[person.user.id]:
-                await echo_feeder.feed(update)
-
-        await run_people(warm, 1, replay)
-        echo_feeder.latencies.clear()
-        echo_seconds = await run_people(people, args.concurrency, replay)
-        echo = Figures("echo", len(echo_feeder.latencies), echo_seconds, echo_feeder.latencies)
-
-        participants, answers, done = await count_rows(db)
     finally:
         await db.dispose()
 
-    expected_answers = sum(p.answered for p in everyone)
-    finished = sum(p.finished for p in everyone)
-    ok = (
-        finished == len(everyone)
-        and participants == len(everyone)
-        and answers == expected_answers
-        and done == 2 * len(everyone)  # the about block and one field each
-        and not session.unexpected
-    )
-    print(f"\n{label}")
-    print(HEADER)
-    print(full.row())
-    print(echo.row())
-    ratio = full.per_second / echo.per_second if echo.per_second else 0.0
-    print(f"  full stack ÷ echo: {ratio:.4f} (echo is {1 / ratio if ratio else 0:.0f}× as fast)")
-    share = feeder.harness_seconds / seconds * 100 if seconds else 0.0
-    print(f"  building the simulated updates took {share:.1f} % of the full-stack seconds")
-    calls = ", ".join(f"{name} {count}" for name, count in session.calls.most_common())
-    print(f"  Bot API calls (full stack, incl. warm-up and start-up): {calls}")
+
+def print_run(run: Run, echo: Run | None) -> None:
+    f = run.figures
+    ratio = f"{f.per_second / echo.figures.per_second:>8.2f}" if echo and echo.figures.per_second else " " * 8
+    label = "bare aiogram echo" if run.stack == "echo" else f"Mitsprache, {run.stack}"
     print(
-        f"  check (incl. warm-up person): {finished} of {len(everyone)} people finished, "
-        f"{participants} participants stored, {answers} of {expected_answers} answers stored, "
-        f"{done} of {2 * len(everyone)} completed questionnaires – {'ok' if ok else 'FAILED'}"
+        f"  {label:<24}{run.concurrency:>7}{f.actions:>9}{f.seconds:>9.2f}{f.per_second:>11.1f}"
+        f"{f.percentile(50):>9.1f}{f.percentile(99):>9.1f}{ratio}{f.cpu_ms(f.bot_cpu):>10}"
+        f"{f.cpu_ms(f.harness_cpu):>10}"
     )
-    for person in everyone:
-        if person.error:
-            print(f"    person {person.user.id} ({person.locale}, {person.field_id}): {person.error}")
-    if session.unexpected:
-        print(f"    methods the fake Bot API does not answer: {dict(session.unexpected)}")
-    return Measured(ok, full, echo, sum(not p.finished for p in everyone))
+
+
+HEADER = (
+    f"  {'':<24}{'people':>7}{'actions':>9}{'seconds':>9}{'actions/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+    f"{'÷ echo':>8}{'bot CPU':>10}{'harness':>10}\n  {'':<86}{'ms/action':>10}{'ms/action':>10}"
+)
+
+
+def print_targets(runs: list[Run]) -> None:
+    echo = {r.concurrency: r for r in runs if r.stack == "echo"}
+    print("\nTargets (issue 13):")
+    for run in runs:
+        if run.stack == "echo" or run.concurrency not in echo:
+            continue
+        ratio = run.figures.per_second / echo[run.concurrency].figures.per_second
+        mark = "met" if ratio >= TARGET_RATIO else "NOT met"
+        print(f"  {run.stack}, {run.concurrency} people: ÷ echo {ratio:.2f} (≥ {TARGET_RATIO}) – {mark}")
+        if run.concurrency == TARGET_AT:
+            p99, limit = run.figures.percentile(99), TARGET_P99_MS[run.stack]
+            mark = "met" if p99 <= limit else "NOT met"
+            print(f"  {run.stack}, {run.concurrency} people: p99 {p99:.0f} ms (≤ {limit:.0f} ms) – {mark}")
 
 
 async def main(args: argparse.Namespace) -> int:
-    problems = LoggedProblems()
-    logging.getLogger().addHandler(problems)
+    backends = {"sqlite": ["SQLite"], "postgresql": ["PostgreSQL"], "both": ["SQLite", "PostgreSQL"]}
     print(
-        f"Mitsprache updates benchmark: {args.people} people, {args.concurrency} at a time; "
-        f"aiogram {aiogram.__version__}, Python {platform.python_version()}, {platform.machine()}"
+        f"Mitsprache updates benchmark: {', '.join(map(str, args.concurrency))} people at a time, "
+        f"{args.rounds} people per place; aiogram {aiogram.__version__}, Python "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
-    print("Latency is the time of one Dispatcher.feed_update call; updates/s is for the whole run.")
-    results: list[bool] = []
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="mitsprache-bench-") as folder:
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-            results.append((await bench_backend("SQLite (temporary file)", url, args)).ok)
-    if args.backend in ("postgresql", "both"):
-        shown = make_url(args.postgres_url).render_as_string(hide_password=True)
-        reason = await postgres_reachable(args.postgres_url)
-        if reason is not None:
-            print(f"\nPostgreSQL at {shown} is not reachable ({reason}); skipped.")
-        else:
-            async with postgres_database(args.postgres_url) as url:
-                label = f"PostgreSQL (fresh database {make_url(url).database} on {shown})"
-                results.append((await bench_backend(label, url, args)).ok)
-    if problems.lines:
-        print(f"\nWarnings and errors logged: {len(problems.lines)}, e.g.:")
-        for line in problems.lines[:5]:
-            print(f"  {line}")
-    if not results:
+    print(
+        "Two processes: the bot (`mitsprache run`, or a bare aiogram echo) polls the strict fake Bot API\n"
+        "over HTTP; latency runs from an update waiting for getUpdates to the answer reaching the fake."
+    )
+    runs: list[Run] = []
+    first_user_id = FIRST_USER_ID
+    with tempfile.TemporaryDirectory(prefix="mitsprache-bench-logs-") as folder:
+        logs = Path(folder)
+        for concurrency in args.concurrency:
+            walked: list[Person] | None = None
+            level: list[Run] = []
+            for backend in backends[args.backend]:
+                async with database(backend, args) as url:
+                    if url is None:
+                        shown = make_url(args.postgres_url).render_as_string(hide_password=True)
+                        print(f"\nPostgreSQL at {shown} is not reachable; skipped.")
+                        continue
+                    run, people = await run_stack(
+                        backend, url, concurrency, args.rounds, first_user_id, None, logs, args.profile
+                    )
+                first_user_id += len(people) + 10
+                walked = walked or people
+                level.append(run)
+            if walked is None:
+                continue
+            scripts = [Person(p.user_id, p.locale, p.field_id, p.steps) for p in walked]
+            echo, _ = await run_stack("echo", None, concurrency, args.rounds, 0, scripts, logs, args.profile)
+            print(f"\n{concurrency} people at a time")
+            print(HEADER)
+            for run in [echo, *level]:
+                print_run(run, echo if run.stack != "echo" else None)
+            for run in [echo, *level]:
+                print(f"    {run.stack}: {run.check} – {'ok' if run.ok else 'FAILED'}")
+                for line in run.problems[:5]:
+                    print(f"      {line[:300]}")
+                if len(run.problems) > 5:
+                    print(f"      … and {len(run.problems) - 5} more warnings or errors")
+            runs += [echo, *level]
+    if not runs:
         print("\nNothing was measured.")
         return 2
-    passed = all(results) and not any("update failed" in line for line in problems.lines)
+    print_targets(runs)
+    passed = all(run.ok for run in runs)
     print(f"\nCorrectness check: {'passed' if passed else 'FAILED'}")
     return 0 if passed else 1
 
 
+def concurrency_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of numbers like 50,100") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("every number of people must be at least 1")
+    return values
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--people", type=int, default=50, help="simulated people (default 50)")
-    parser.add_argument("--concurrency", type=int, default=10, help="people at a time (default 10)")
+    parser.add_argument(
+        "--concurrency",
+        type=concurrency_list,
+        default=[50, 100],
+        help="people at a time, one run per number (default 50,100)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="people per place: concurrency × rounds people walk (default 2)"
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--postgres-url",
         default=DEFAULT_POSTGRES_URL,
         help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="record each bot process with py-spy (raw collapsed stacks, one file per run) into DIR",
+    )
     args = parser.parse_args(argv)
-    if args.people < 1 or args.concurrency < 1:
-        parser.error("--people and --concurrency must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     return args
 
 

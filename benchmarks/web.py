@@ -31,10 +31,10 @@ per-browser limit sees one person's taps. With --one-address everybody comes fro
 from behind one NAT or a proxy that hides addresses: that shows the limit at work (429 answers
 count as errors) and is not a speed figure.
 
-The Telegram figure comes from benchmarks/updates.py (its `bench_backend`, same people, all at
-once, its own scratch database). It has no HTTP and no second process: updates are handed to the
-dispatcher in process. The web figure pays for HTTP on loopback, HTML and a crowd that shares the
-machine's cores with the server; the CPU seconds of both processes are printed.
+The Telegram figure comes from benchmarks/updates.py (its `run_stack`, same people, all at once,
+its own scratch database): `mitsprache run` as a second process polling the strict fake Bot API over
+HTTP on loopback. Both figures pay for HTTP and for a crowd that shares the machine's cores with the
+server; the CPU seconds of both processes are printed.
 
     python benchmarks/web.py [--people N] [--db sqlite|postgres|both] [--quick]
                              [--one-address] [--postgres-url URL]
@@ -491,24 +491,17 @@ async def bench_web(label: str, url: str, data_dir: Path, args: argparse.Namespa
 
 async def bench_telegram(label: str, url: str, args: argparse.Namespace) -> tuple[Row, bool]:
     """benchmarks/updates.py on its own scratch database, with the same people all at once."""
-    problems = updates.LoggedProblems()
-    logging.getLogger().addHandler(problems)
-    try:
-        measured = await updates.bench_backend(
-            f"Telegram, {label} (benchmarks/updates.py)",
-            url,
-            argparse.Namespace(people=args.people, concurrency=args.people),
+    await updates.migrate_database(url)
+    with tempfile.TemporaryDirectory(prefix="mitsprache-bench-logs-") as logs:
+        run, people = await updates.run_stack(
+            label, url, args.people, 1, updates.FIRST_USER_ID, None, Path(logs), None
         )
-    finally:
-        logging.getLogger().removeHandler(problems)
-    if problems.lines:
-        print(f"  warnings and errors logged: {len(problems.lines)}, e.g.:")
-        for line in problems.lines[:5]:
-            print(f"    {line[:300]}")
-    failed_updates = sum("update failed" in line for line in problems.lines)
-    errors = max(failed_updates, measured.failed)
-    row = Row(f"Telegram, {label}", args.people, measured.full, errors, "one process, no HTTP")
-    return row, measured.ok and not failed_updates
+    print(f"  Telegram, {label} (benchmarks/updates.py): {run.check} – {'ok' if run.ok else 'FAILED'}")
+    for line in run.problems[:5]:
+        print(f"    {line[:300]}")
+    errors = sum(not person.finished for person in people)
+    row = Row(f"Telegram, {label}", args.people, run.figures, errors, "two processes, HTTP")
+    return row, run.ok
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -523,7 +516,7 @@ def table(rows: list[Row]) -> None:
     for row in rows:
         f = row.figures
         print(
-            f"  {row.label:<{width}}{row.people:>7}{f.updates:>8}{f.seconds:>9.2f}{f.per_second:>9.1f}"
+            f"  {row.label:<{width}}{row.people:>7}{f.actions:>8}{f.seconds:>9.2f}{f.per_second:>9.1f}"
             f"{f.percentile(50):>9.1f}{f.percentile(99):>9.1f}{row.errors:>8}  {row.note}".rstrip()
         )
 
@@ -601,9 +594,8 @@ async def main(args: argparse.Namespace) -> int:
     table(rows)
     print(
         "  errors: failed steps (web: a person stops at their first; Telegram: updates that failed, at "
-        "least one per person who did not finish; incl. a warm-up person). Telegram: the bot and its "
-        "people share one process (one core), a step is one update; web: the server and the people "
-        "are two processes."
+        "least one per person who did not finish; incl. a warm-up person). Telegram: a step is one "
+        "update; both: the server and the people are two processes."
     )
     print(f"\nCorrectness check: {'FAILED for ' + '; '.join(failed) if failed else 'passed'}")
     return 1 if failed else 0

@@ -54,13 +54,28 @@ class ConversationRepository:
         self.session = session
 
     async def load(self, pseudonym: str) -> StoredState | None:
-        row = await self.session.get(ConversationStateRow, pseudonym, populate_existing=True)
+        # Two columns, not an ORM object: a turn reads the state once and writes it with an UPDATE,
+        # so the identity map would only add work to every turn.
+        row = (
+            await self.session.execute(
+                select(ConversationStateRow.state, ConversationStateRow.version).where(
+                    ConversationStateRow.pseudonym == pseudonym
+                )
+            )
+        ).first()
         if row is None:
             return None
         return StoredState(ConversationState.model_validate(row.state), row.version)
 
-    async def save(self, pseudonym: str, state: ConversationState, expected: int | None) -> int:
-        """Write the state; `expected` is the version that was loaded (None: a new person)."""
+    async def save(
+        self,
+        pseudonym: str,
+        state: ConversationState,
+        expected: int | None,
+        loaded_locale: str | None = None,
+    ) -> int:
+        """Write the state; `expected` is the version that was loaded (None: a new person), and
+        `loaded_locale` its language (None: unknown, check the participant's)."""
         data: dict[str, Any] = state.model_dump(mode="json")
         now = utcnow()
         if expected is None:
@@ -79,6 +94,10 @@ class ConversationRepository:
         if getattr(result, "rowcount", 0) != 1:
             raise StaleState(pseudonym)
         # Only a switch writes, and it leaves its time: releases break answers down by language.
+        # The participant's language follows the state's (only this method changes either), so a
+        # turn that keeps the loaded language has nothing to write here.
+        if loaded_locale == state.locale:
+            return expected + 1
         await self.session.execute(
             update(Participant)
             .where(Participant.pseudonym == pseudonym, Participant.locale != state.locale)

@@ -51,3 +51,32 @@ def test_web_benchmark_explains_itself(capsys: pytest.CaptureFixture[str]) -> No
     for option in ("--people", "--db", "--quick", "--one-address", "--postgres-url"):
         assert option in out
     assert "rate limit" in out and "Telegram" in out
+
+
+async def test_updates_benchmark_measures_the_bot_and_the_echo_from_outside() -> None:
+    code, out = await run(
+        "benchmarks/updates.py", "--concurrency", "2", "--rounds", "1", "--backend", "sqlite"
+    )
+    assert code == 0, out
+    assert "Correctness check: passed" in out
+    assert "3 participants, " in out and "6 of 6 completed questionnaires stored – ok" in out
+    rows = re.findall(
+        r"^  (bare aiogram echo|Mitsprache, SQLite) +2 +(\d+) +[\d.]+ +([\d.]+) +[\d.]+ +[\d.]+",
+        out,
+        re.MULTILINE,
+    )
+    assert [label for label, _, _ in rows] == ["bare aiogram echo", "Mitsprache, SQLite"], out
+    echo, full = rows
+    assert echo[1] == full[1] and int(full[1]) > 2 * 20  # the echo replays the same actions
+    assert "SQLite, 2 people: ÷ echo" in out  # the target's line, met or not
+
+
+def test_updates_benchmark_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import updates
+
+    with pytest.raises(SystemExit) as exit_:
+        updates.parse_args(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--concurrency", "--rounds", "--backend", "--postgres-url", "--profile"):
+        assert option in out

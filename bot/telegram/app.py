@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
 from bot.telegram.commands import ChatMenus, register_commands, register_staff_commands
 from bot.telegram.middlewares import Language, OneAtATimePerPerson, Person, PrivateChatsOnly, Throttle
+from bot.telegram.response_types import keep_response_types
 from bot.telegram.transport import CHANNEL, TelegramTransport
 from bot.usecases.exports import Exports
 from bot.usecases.invitations import Invitations
@@ -82,6 +83,7 @@ def build_bot(
     `session` replaces the HTTP session to `api_url` (the tests' in-process fake Bot API)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    keep_response_types(session)
     if wait_out_flood:
         session.middleware(WaitOutFlood())
     # Plain text: no parse mode, so nothing a person, a translator or staff writes needs escaping.
@@ -153,6 +155,7 @@ def build_dispatcher(
         # The sender has its own Bot and connection pool, without the replying bot's request
         # middlewares: a 429 must reach the sender, which pauses all its sending.
         session = sender_session() if sender_session is not None else AiohttpSession(api=bot.session.api)
+        keep_response_types(session)
         own = Bot(bot.token, session=session, default=bot.default)
         senders.append(own)
         # Resumes what a crash interrupted, sends what staff, RSVPs and the CLI queue, and reminders.

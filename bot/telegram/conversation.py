@@ -63,14 +63,15 @@ def make_router(conversations: Conversations, locales: Collection[str], menus: C
     @router.callback_query(Pressed(QUESTIONNAIRE_ACTIONS, locales))
     async def pressed(query: CallbackQuery, button: ButtonData, bot: Bot, person: str,
                       suggested_locale: str, update_key: str) -> None:  # fmt: skip
-        await render.acknowledge(query)
-        # Before consent the button carries the chosen language; afterwards the database does.
-        locale = button.locale or suggested_locale
-        inp = Press(button.seq, button.action, button.arg)
-        outcome = await conversations.handle(person, inp, locale, update_key)
-        if isinstance(query.message, Message):
-            await show(bot, query.message.chat.id, outcome, locale, pressed=query.message)
-            await menus.follow(bot, query.message.chat.id, inp, outcome)  # consent, or deleting all
+        # The spinner stops while the turn runs: the answer needs nothing from it.
+        async with render.meanwhile(render.acknowledge(query)):
+            # Before consent the button carries the chosen language; afterwards the database does.
+            locale = button.locale or suggested_locale
+            inp = Press(button.seq, button.action, button.arg)
+            outcome = await conversations.handle(person, inp, locale, update_key)
+            if isinstance(query.message, Message):
+                await show(bot, query.message.chat.id, outcome, locale, pressed=query.message)
+                await menus.follow(bot, query.message.chat.id, inp, outcome)  # consent, or deleting all
 
     @router.callback_query()
     async def foreign_button(query: CallbackQuery, person: str, suggested_locale: str) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import replace
 
 from aiogram import Bot
@@ -112,8 +113,40 @@ async def send(
     """Send replies to a person. The pressed message loses its buttons, unless a reply redraws it (a
     toggle: `replaces_pressed`, or `in_place` for a dialog step that kept its question)."""
     redraws = any(r.replaces_pressed for r in replies) or (in_place and len(replies) == 1)
-    if pressed is not None and not redraws:
-        await retire_keyboard(pressed)
+    # The old buttons go while the new message is on its way: neither waits for the other.
+    retiring = retire_keyboard(pressed) if pressed is not None and not redraws else None
+    async with meanwhile(retiring):
+        await _send_replies(bot, chat_id, replies, seq=seq, locale=locale, pressed=pressed, in_place=in_place)
+
+
+@contextlib.asynccontextmanager
+async def meanwhile(work: Awaitable[None] | None) -> AsyncIterator[None]:
+    """Run `work` (a Bot API call) alongside the block, and wait for it at the end: its own error is
+    raised then, unless the block failed first (that error is the one that matters)."""
+    if work is None:
+        yield
+        return
+    task = asyncio.ensure_future(work)
+    try:
+        yield
+    except BaseException:
+        await asyncio.wait([task])
+        if not task.cancelled() and task.exception() is not None:
+            log.info("a call alongside failed too", extra={"error": type(task.exception()).__name__})
+        raise
+    await task
+
+
+async def _send_replies(
+    bot: Bot,
+    chat_id: int,
+    replies: Sequence[Reply],
+    *,
+    seq: int,
+    locale: str,
+    pressed: Message | None,
+    in_place: bool,
+) -> None:
     for reply in replies:
         parts = chunks(reply.text)
         redraw = pressed is not None and (reply.replaces_pressed or (in_place and len(replies) == 1))

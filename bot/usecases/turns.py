@@ -92,7 +92,12 @@ class Conversations:
             if stored is not None and not outcome.events and outcome.state == stored.state:
                 return outcome  # nothing changed (a stale tap, a help text): no write, no conflict
             await repo.apply(person, outcome.events)
-            await repo.save(person, outcome.state, stored.version if stored else None)
+            await repo.save(
+                person,
+                outcome.state,
+                stored.version if stored else None,
+                loaded_locale=stored.state.locale if stored else None,
+            )
             if update is not None:
                 await processed.record(session, update)
         return outcome
