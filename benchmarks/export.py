@@ -13,16 +13,18 @@ PostgreSQL database that is dropped at the end. Its shape follows what the bot s
 - one answer per person and question for every question of the field: an option id (single),
   a list of ids (multi), 1..5 (scale), ja/nein (yesno), sometimes "no_answer", and a short
   sentence for text questions, some with a phone number; answered_at spread over four months;
-- text reviews: about half of the free texts released (with the matching hash), a tenth withheld.
+- text reviews: about half of the free texts released (with the matching hash), a tenth withheld;
+  a released text carries its stored scrubbed form, as staff review leaves it (bot/usecases/reviews.py).
 
 N (`--answers`) counts the field answers; the number of people is N divided by the number of
 questions in the field.
 
 Nine in ten people sent the field (a FieldCompletion row); a release counts only them. Then
 `storage.releases.build.make_release` runs, and its result goes through each writer of
-`storage.releases.writers.WRITERS` (csv as a ZIP, xlsx, json, html) into a temporary file. The scrub
-function is the identity (`lambda t: t`), so the figures are the release's own cost, without the PII
-scrubber (see benchmarks/scrubbing.py for that). Measured per format: seconds, respondents and
+`storage.releases.writers.WRITERS` (csv as a ZIP, xlsx, json, html) into a temporary file. A release
+reads the scrubbed form stored with each text and never scrubs (the scrubber runs once per text, when
+staff list or release it; benchmarks/scrubbing.py prints its cost per text); the stored form here is the
+text itself, so the figures are the release's own cost. Measured per format: seconds, respondents and
 answers per second, and the peak RSS. Every format runs in a fresh child process (this script, re-
 invoked with a hidden `--one-format`) that reads its peak RSS at its end, so the formats do not
 share a high-water mark; a baseline child that only imports the modules, loads the catalogue and
@@ -86,6 +88,8 @@ PROC_STATUS = Path("/proc/self/status")
 URL_ENV = "MITSPRACHE_BENCH_EXPORT_URL"  # the child's database URL: not on the command line
 RESULT_PREFIX = "RESULT "
 BASELINE = "baseline"
+SCRUBBED_COLUMNS = ("scrubbed", "scrubbed_hash", "scrubbed_by")
+SCRUBBED_BY = "bench"  # the stored forms' scrubber: the identity
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 SPREAD = timedelta(days=120)
 # Rough shares of the languages of the people the bot is for; others get 1.
@@ -133,6 +137,12 @@ class Block:
     answers: list[tuple[int, str, str, str, Any, datetime]] = field(default_factory=list)
     reviews: list[tuple[int, str, str, str, datetime]] = field(default_factory=list)
     completions: list[tuple[str, str, datetime]] = field(default_factory=list)
+    scrubbed: dict[int, str] = field(default_factory=dict)  # answer id: stored scrubbed form (released)
+
+    def scrubbed_columns(self, answer_id: int) -> tuple[str | None, str | None, str | None]:
+        """(scrubbed, scrubbed_hash, scrubbed_by) of an answer."""
+        form = self.scrubbed.get(answer_id)
+        return (form, text_hash(form), SCRUBBED_BY) if form is not None else (None, None, None)
 
 
 @dataclass
@@ -232,6 +242,8 @@ class DataSet:
                     if status:
                         reviewed = at + timedelta(days=rng.uniform(1, 10))
                         out.reviews.append((answer_id, text_hash(value), status, "cli:bench", reviewed))
+                    if status == "released":
+                        out.scrubbed[answer_id] = value  # the identity: the release's own cost
             if rng.random() < 0.9:  # the others never pressed "Absenden"
                 out.completions.append((person, self.field_id, at + timedelta(seconds=30)))
         return out
@@ -255,7 +267,15 @@ async def write_sqlite(conn: AsyncConnection, block: Block) -> None:
     await conn.execute(
         insert(Answer),
         [
-            {"id": i, "pseudonym": p, "field": f, "question": q, "value": v, "answered_at": at}
+            {
+                "id": i,
+                "pseudonym": p,
+                "field": f,
+                "question": q,
+                "value": v,
+                "answered_at": at,
+                **dict(zip(SCRUBBED_COLUMNS, block.scrubbed_columns(i), strict=True)),
+            }
             for i, p, f, q, v, at in block.answers
         ],
     )
@@ -281,8 +301,10 @@ async def write_postgres(raw: Any, block: Block) -> None:
     )
     await raw.copy_records_to_table(
         "answers",
-        records=[(i, p, f, q, json.dumps(v), at) for i, p, f, q, v, at in block.answers],
-        columns=["id", "pseudonym", "field", "question", "value", "answered_at"],
+        records=[
+            (i, p, f, q, json.dumps(v), at, *block.scrubbed_columns(i)) for i, p, f, q, v, at in block.answers
+        ],
+        columns=["id", "pseudonym", "field", "question", "value", "answered_at", *SCRUBBED_COLUMNS],
     )
     if block.completions:
         await raw.copy_records_to_table(
@@ -354,10 +376,6 @@ def rss_source() -> str:
     return "VmHWM" if PROC_STATUS.exists() else "ru_maxrss"
 
 
-def no_scrub(text: str) -> str:
-    return text
-
-
 async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[str, Any]:
     """Runs in the child: connect, export once (or, for the baseline, stop after connecting)."""
     catalogue = load_catalogue()
@@ -370,7 +388,7 @@ async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[s
         path = out_dir / f"export-{field_id}.{fmt}"
         async with session_factory(engine)() as session:
             started = time.perf_counter()
-            release = await make_release(session, catalogue, field_id, k=5, scrub=no_scrub)
+            release = await make_release(session, catalogue, field_id, k=5)
             built = time.perf_counter() - started
             WRITERS[fmt](release, path)
             seconds = time.perf_counter() - started
@@ -532,7 +550,8 @@ async def main(args: argparse.Namespace) -> int:
         f"{len(locales)} locales; seed {args.seed}; Python {platform.python_version()}, {platform.machine()}"
     )
     print(
-        "Scrub function: identity (lambda t: t) – this measures the export, not the PII scrubber. "
+        "Free texts: the release reads their stored scrubbed forms and scrubs nothing (here the form is "
+        "the text itself) – this measures the export, not the PII scrubber (benchmarks/scrubbing.py). "
         "Each format runs in a fresh child process; peak RSS is that process's high-water mark "
         f"({rss_source()})."
     )

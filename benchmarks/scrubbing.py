@@ -13,7 +13,12 @@ Measured per language and per kind of personal data:
   placeholder and every other word kept;
 - clean kept (per language): texts without personal data that come out unchanged;
 - texts per CPU second through ``Scrubber.scrub``, after construction (whose time is printed too).
-  CPU time, not wall time, so that other processes on a busy machine do not halve the figure.
+  CPU time, not wall time, so that other processes on a busy machine do not halve the figure;
+- the cost per text: CPU milliseconds of one ``Scrubber.scrub`` call, mean, median, p99 and max per
+  language, the wall-clock mean beside it, and the same for long texts (corpus texts of a language
+  joined up to Telegram's 4096 characters, the longest answer a person can send). The bot scrubs a
+  text once per version, when staff list or release it (bot/usecases/reviews.py): this is that
+  cost, paid once per text, and the time a listing of N new texts takes is about N times the mean.
 
 The corpus was written together with the patterns, so its figures are optimistic; run a corpus of
 your own with --corpus (same format: one JSON object per line with "lang", "text" and "pii", a list
@@ -25,11 +30,14 @@ of {"kind", "value"}).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from storage.scrubbing import KINDS, Finding, Scrubber  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "scrubbing_corpus.jsonl"
+LONGEST = 4096  # characters: the longest message a person can send in Telegram
 
 
 @dataclass
@@ -130,6 +139,55 @@ def evaluate(scrubber: Scrubber, item: Item) -> tuple[Tally, dict[str, Tally], s
     return tally, per_kind, scrubbed
 
 
+@dataclass
+class Cost:
+    """Seconds of single ``scrub`` calls: CPU time and wall-clock time."""
+
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    characters: int = 0
+
+    def measure(self, scrubber: Scrubber, text: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        scrubber.scrub(text)
+        self.cpu.append(time.process_time() - cpu)
+        self.wall.append(time.perf_counter() - wall)
+        self.characters += len(text)
+
+    def add(self, other: Cost) -> None:
+        self.cpu += other.cpu
+        self.wall += other.wall
+        self.characters += other.characters
+
+    def row(self, label: str) -> str:
+        ms = sorted(1000 * seconds for seconds in self.cpu)
+        return (
+            f"{label:<6}{len(ms):>7}{self.characters / len(ms):>7.0f}{statistics.fmean(ms):>9.2f}"
+            f"{statistics.median(ms):>9.2f}{percentile(ms, 99):>9.2f}{ms[-1]:>9.2f}"
+            f"{1000 * statistics.fmean(self.wall):>11.2f}"
+        )
+
+
+def percentile(ordered: Sequence[float], p: int) -> float:
+    """The p-th percentile of sorted values (nearest rank)."""
+    return ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))]
+
+
+def long_texts(items: list[Item], count: int = 4) -> dict[str, list[str]]:
+    """Per language, `count` texts of nearly LONGEST characters: its corpus texts joined, over and over."""
+    joined: dict[str, list[str]] = {}
+    for lang in sorted({item.lang for item in items}):
+        parts = itertools.cycle([item.text for item in items if item.lang == lang])
+        texts = []
+        for _ in range(count):
+            text = next(parts)[:LONGEST]
+            while len(text) + 1 + len(part := next(parts)) <= LONGEST:
+                text = f"{text} {part}"
+            texts.append(text)
+        joined[lang] = texts
+    return joined
+
+
 def share(part: int, whole: int) -> str:
     return f"{part / whole:.3f}" if whole else "  –  "
 
@@ -164,13 +222,17 @@ def main() -> int:
         if args.verbose and scrubbed != expected:
             print(f"  {item.lang}: {item.text!r}\n      got {scrubbed!r}\n      not {expected!r}")
 
-    # Throughput: several passes over the whole corpus, per language.
-    timing: dict[str, float] = defaultdict(float)
+    # Throughput and cost per text: several passes over the whole corpus, each call timed, per language.
+    costs: dict[str, Cost] = defaultdict(Cost)
     for _ in range(args.repeat):
         for item in items:
-            started = time.process_time()
-            scrubber.scrub(item.text)
-            timing[item.lang] += time.process_time() - started
+            costs[item.lang].measure(scrubber, item.text)
+    timing = {lang: sum(cost.cpu) for lang, cost in costs.items()}
+    long_costs: dict[str, Cost] = defaultdict(Cost)
+    for lang, texts in long_texts(items).items():
+        for _ in range(args.repeat):
+            for text in texts:
+                long_costs[lang].measure(scrubber, text)
 
     languages = sorted(per_language)
     print(f"Corpus: {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus}")
@@ -212,6 +274,33 @@ def main() -> int:
         print(
             f"{kind:<14}{tally.labelled:>7}{tally.recall:>8.3f}{tally.placeholders:>14}{tally.precision:>10.3f}"
         )
+
+    header = (
+        f"{'lang':<6}{'calls':>7}{'chars':>7}{'mean ms':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'wall mean':>11}"
+    )
+    for title, table in (
+        ("Cost per text (CPU ms of one Scrubber.scrub call; wall-clock mean beside it)", costs),
+        (f"Cost per long text (corpus texts joined up to {LONGEST} characters)", long_costs),
+    ):
+        print(f"\n{title}")
+        print(header)
+        print("-" * len(header))
+        every = Cost()
+        for lang in languages:
+            if table[lang].cpu:
+                print(table[lang].row(lang))
+                every.add(table[lang])
+        print("-" * len(header))
+        print(every.row("all"))
+    every = Cost()
+    for cost in costs.values():
+        every.add(cost)
+    print(
+        f"\nCost per text: {statistics.fmean(every.cpu) * 1000:.2f} ms CPU on average "
+        f"(p99 {percentile(sorted(every.cpu), 99) * 1000:.2f} ms) over {len(every.cpu)} calls; paid once "
+        "per text version (review listing or release), never at an export."
+    )
 
     print("\nRecall per kind and language (values removed / labelled)")
     print(f"{'':<14}" + "".join(f"{lang:>7}" for lang in languages))

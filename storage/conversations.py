@@ -26,6 +26,9 @@ from storage.releases.differencing import count_departure, count_departures
 
 # How many people one DELETE of a purge names (SQLite limits bound parameters).
 PURGE_CHUNK = 500
+# Answering again clears an answer's stored scrubbed form, in the upsert itself: no statement more on
+# a turn, and nothing is scrubbed there (the scrubber is far slower than a turn may be).
+SCRUBBED_NONE: dict[str, None] = {"scrubbed": None, "scrubbed_hash": None, "scrubbed_by": None}
 
 
 class StaleState(Exception):
@@ -156,9 +159,11 @@ class ConversationRepository:
                         "question": event.question,
                         "value": event.value,
                         "answered_at": utcnow(),
+                        # A scrubbed form belongs to the text it was made of (storage/reviews.py).
+                        **SCRUBBED_NONE,
                     },
                     conflict=("pseudonym", "field", "question"),
-                    update=("value", "answered_at"),
+                    update=("value", "answered_at", *SCRUBBED_NONE),
                 )
             elif isinstance(event, AnswerCleared):
                 await self.session.execute(

@@ -102,6 +102,12 @@ class Answer(Base):
     question: Mapped[str] = mapped_column(String(32))
     value: Mapped[Any] = mapped_column(JSON)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A free text's scrubbed form, made once for staff review and releases (storage/reviews.py), with
+    # the hash of the text it was made of and the version of the scrubber that made it. Answering
+    # again clears all three in the same statement: the old words do not stay, even scrubbed.
+    scrubbed: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
+    scrubbed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    scrubbed_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class FieldCompletion(Base):

@@ -93,9 +93,11 @@ def register(sub: Subparsers) -> None:
         summary="release or withhold free-text answers for export",
         description="""
             Free-text answers are exported only once staff released them: they may name people or
-            places that scrubbing does not catch. `review list` shows them scrubbed, as they would be
-            exported; `review release` and `review withhold` decide by number. A text the person
-            changes afterwards waits for a decision again.""",
+            places that scrubbing does not catch. `review list` shows them scrubbed, exactly as they
+            would be exported; `review release` and `review withhold` decide by number. Each text is
+            scrubbed once, when it is first listed or released, and the scrubbed form is kept for it
+            (exports read it); a text the person changes afterwards is scrubbed again and waits for a
+            decision again.""",
         examples=[("mitsprache review list --field gesundheit", "health texts waiting for a decision"),
                   ("mitsprache review release 12 15", "release answers 12 and 15"),
                   ("mitsprache review withhold 13", "keep answer 13 out of every export")],
@@ -105,8 +107,9 @@ def register(sub: Subparsers) -> None:
         action, "list",
         summary="show the scrubbed free-text answers of a field",
         description="""
-            The free-text answers of a field, scrubbed as an export would show them, each with its
-            number and question; by default only those waiting for a decision.""",
+            The free-text answers of a field, scrubbed, each with its number and question; by default
+            only those waiting for a decision. A text listed for the first time (or changed since) is
+            scrubbed now and its scrubbed form kept: this is the form an export shows.""",
         examples=[("mitsprache review list --field wohnen", "texts waiting for a decision"),
                   ("mitsprache review list --field wohnen --status released", "texts already released")],
     )  # fmt: skip
@@ -120,7 +123,8 @@ def register(sub: Subparsers) -> None:
             action, verb,
             summary=f"{verb} answers by their number, or all pending ones",
             description=f"""
-                {verb.capitalize()} free-text answers: they are {effect} as they are now (scrubbed).
+                {verb.capitalize()} free-text answers: they are {effect} as they are now (scrubbed; a
+                released text that was never listed is scrubbed now).
                 Give their numbers from `mitsprache review list`, or --all for every answer still
                 waiting for a decision (in one field with --field); --all shows how many and asks
                 first, unless --yes is given.""",
@@ -279,20 +283,18 @@ def _stdout_closed_early() -> Iterator[None]:
 
 
 async def review_list(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.usecases import exports
-    from storage import reviews
+    from bot.usecases import reviews
 
-    async with database(settings) as rt, rt.sessions() as session, session.begin():
-        count = 0
-        async for item in reviews.free_texts(session, rt.catalogue, args.field, exports.scrub, args.status):
-            count += 1
-            print(f"[{item.answer_id}] {item.question} ({item.status}): {item.scrubbed}")
-    print(f"{count} {args.status} free-text answers in {args.field}")
+    async with database(settings) as rt:
+        listed = await reviews.listing(rt.sessions, rt.catalogue, args.field, args.status)
+    for item in listed:
+        print(f"[{item.answer_id}] {item.question} ({item.status}): {item.scrubbed}")
+    print(f"{len(listed)} {args.status} free-text answers in {args.field}")
     return 0
 
 
 async def review_decide(settings: Settings, args: argparse.Namespace) -> int:
-    from storage import reviews
+    from bot.usecases import reviews
 
     verb = args.review_command
     status = "released" if verb == "release" else "withheld"
@@ -305,8 +307,7 @@ async def review_decide(settings: Settings, args: argparse.Namespace) -> int:
         ids: list[int] = args.ids
         if args.all_pending:
             where = f"in {args.field}" if args.field else "in any field"
-            async with rt.sessions() as session:
-                ids = await reviews.pending(session, rt.catalogue, [args.field] if args.field else FIELD_IDS)
+            ids = await reviews.pending(rt.sessions, rt.catalogue, [args.field] if args.field else FIELD_IDS)
             if not ids:
                 print(f"no free-text answers waiting for a decision {where}")
                 return 0
@@ -322,8 +323,7 @@ async def review_decide(settings: Settings, args: argparse.Namespace) -> int:
                 if not confirm(question):
                     print(f"nothing {status}")
                     return 1
-        async with rt.sessions() as session, session.begin():
-            missing = [i for i in ids if not await reviews.decide(session, i, status, reviewer)]
+        missing = await reviews.decide(rt.sessions, rt.catalogue, ids, status, reviewer)
     if missing:
         return fail(f"no free-text answer with number(s) {', '.join(map(str, missing))}")
     if args.all_pending:

@@ -1,6 +1,10 @@
 """Making a release: refuse it if it could be subtracted from an earlier one, build the protected tables,
 write the file, and record the release and the audit entry, in one transaction.
 
+Free texts are not scrubbed here: the release reads the scrubbed form stored when staff listed or
+released them (bot/usecases/reviews.py). Only a released text without one for its current version is
+scrubbed, once, before the build, and its form stored.
+
 Building the tables (a linear program per question) and writing XLSX are slow and synchronous, so a
 release from the messenger runs in a worker thread with an event loop and a database engine of its own,
 never on the loop that answers people; its file arrives through the outbox.
@@ -15,13 +19,12 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.staff import exportable_fields, may_export
+from bot.usecases.reviews import scrub_released
 from dialogs.definitions import Catalogue
 from dialogs.i18n import Translator
 from dialogs.messages import Button, Reply
@@ -34,30 +37,14 @@ from storage.releases.differencing import Refusal
 from storage.releases.model import Cell, Release
 from storage.releases.thresholds import k_for
 from storage.releases.writers import SUFFIXES, WRITERS
+from storage.reviews import Scrubbing
 from storage.vocabulary import EXPORT_FORMATS as FORMATS
 
 Recipient = Direct  # who gets the file: channel, chat id, language
 
-if TYPE_CHECKING:
-    from storage.scrubbing import Scrubber
-
 log = logging.getLogger(__name__)
 # The file name a release gets, per format: a CSV release is a ZIP of tables.
 SUFFIX = {fmt: suffix.lstrip(".") for suffix, fmt in reversed(SUFFIXES.items())}
-
-
-@cache
-def _scrubber() -> Scrubber:
-    # Imported and built on first use: building compiles the patterns and reads the public suffix
-    # list (about half a second), and only releases and reviews need it, not every start of the chat
-    # or the bot.
-    from storage.scrubbing import Scrubber
-
-    return Scrubber()
-
-
-def scrub(text: str) -> str:
-    return _scrubber().scrub(text).text
 
 
 class ReleaseRefused(Exception):
@@ -122,9 +109,11 @@ async def export_field(
     partial: bool = False,
     microdata: bool = False,
     now: datetime | None = None,
+    scrubbing: Scrubbing | None = None,
 ) -> ReleaseSummary:
     """Write a release of one field to `path` (raises ReleaseRefused if it could be subtracted from an
-    earlier one, ValueError for an unknown field or format)."""
+    earlier one, ValueError for an unknown field or format). `scrubbing` is the real scrubber unless
+    given (tests count its calls)."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(WRITERS)}")
     now = now or datetime.now(UTC)
@@ -136,9 +125,14 @@ async def export_field(
         if refused is not None:
             raise ReleaseRefused(refused)
         made = await differencing.record(session, field_id, partial, microdata, 0, now)
+    if not microdata:  # row-level data carry no free text
+        # Usually nothing to do: released texts were scrubbed when they were listed or released. Its
+        # own short transactions: the build's transaction reads until the release is built, and a
+        # write there would hold SQLite's one writer through the whole build.
+        await scrub_released(sessions, catalogue, field_id, scrubbing)
     async with sessions() as session, session.begin():
         release = await make_release(
-            session, catalogue, field_id, k=k, partial=partial, microdata=microdata, scrub=scrub,
+            session, catalogue, field_id, k=k, partial=partial, microdata=microdata,
             rng=random.SystemRandom(), today=now.date(),
         )  # fmt: skip
         await asyncio.to_thread(WRITERS[fmt], release, path)

@@ -4,7 +4,6 @@ row-level data only when an admin asks for it."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,15 +25,18 @@ async def make_release(
     k: int,
     partial: bool = False,
     microdata: bool = False,
-    scrub: Callable[[str], str] = lambda text: text,
     rng: random.Random | None = None,
     today: date | None = None,
 ) -> Release:
-    """Read the field once and build its release; `k` is raised for sensitive fields (`k_for`)."""
+    """Read the field once and build its release; `k` is raised for sensitive fields (`k_for`).
+
+    Free texts are read in the scrubbed form stored with them; a released text without one for its
+    current version is held back. So scrub first what is missing (bot/usecases/reviews.py,
+    `scrub_released`), in a transaction of its own: this one only reads until the release is built."""
     rng = rng or random.SystemRandom()
     census = await take_census(session, catalogue, field_id, rng=rng)
     return release_of(
-        census, k=k_for(field_id, k), partial=partial, microdata=microdata, scrub=scrub, rng=rng, today=today
+        census, k=k_for(field_id, k), partial=partial, microdata=microdata, rng=rng, today=today
     )
 
 
@@ -44,7 +46,6 @@ def release_of(
     k: int,
     partial: bool = False,
     microdata: bool = False,
-    scrub: Callable[[str], str] = lambda text: text,
     rng: random.Random | None = None,
     today: date | None = None,
 ) -> Release:
@@ -53,7 +54,7 @@ def release_of(
     field_id = census.questionnaire.id
     questions = question_tables(census, k, partial=partial)
     distributions = who(census, k)
-    texts, held_back = free_texts(census, k, scrub=scrub, rng=rng, partial=partial)
+    texts, held_back = free_texts(census, k, rng=rng, partial=partial)
     submitted = [p for p in census.people if p.submitted]
     notes = _notes(field_id, k, partial)
     shown = {d.by for d in distributions}

@@ -34,7 +34,10 @@ class Respondent:
     about: Mapping[str, Any]  # about-you answers by question id, as stored
     answers: Mapping[str, Any]  # this field's answers by question id, as stored (free texts raw)
     asked: frozenset[str]  # ids of this field's questions that were shown to them
-    released_texts: frozenset[str]  # ids of free-text questions whose current text review released
+    # The free texts whose current version review released, by question id: their stored scrubbed
+    # form (storage/reviews.py). A released text without a scrubbed form of this version is not here,
+    # so it is held back, never released as written.
+    released_texts: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -89,18 +92,25 @@ async def _batch(
     for person, question, value in rows:
         about.setdefault(person, {})[question] = value
     answers: dict[str, dict[str, Any]] = {}
-    released: dict[str, set[str]] = {}
+    released: dict[str, dict[str, str]] = {}
+    texts = {q.id for q in questionnaire.questions if q.type == "text"}
     rows = await session.execute(
-        select(Answer.pseudonym, Answer.question, Answer.value, TextReview.status, TextReview.text_hash)
+        select(
+            Answer.pseudonym, Answer.question, Answer.value, Answer.scrubbed, Answer.scrubbed_hash,
+            TextReview.status, TextReview.text_hash,
+        )
         .outerjoin(TextReview, TextReview.answer_id == Answer.id)
         .where(Answer.field == field_id, Answer.pseudonym.in_(batch))
-    )
-    for person, question, value, status, reviewed_hash in rows:
+    )  # fmt: skip
+    for person, question, value, scrubbed, scrubbed_hash, status, reviewed_hash in rows:
         answers.setdefault(person, {})[question] = value
-        # A review holds only for the text it was made on: a changed answer is not released.
-        if status == "released" and isinstance(value, str) and reviewed_hash == text_hash(value):
-            released.setdefault(person, set()).add(question)
-    texts = {q.id for q in questionnaire.questions if q.type == "text"}
+        if question not in texts or status != "released" or not isinstance(value, str):
+            continue
+        # A review and a scrubbed form hold only for the text they were made of: a changed answer is
+        # not released, and an older text's scrubbed form never stands in for the current one.
+        current = text_hash(value)
+        if reviewed_hash == current and scrubbed_hash == current and scrubbed is not None:
+            released.setdefault(person, {})[question] = scrubbed
     return [
         Respondent(
             submitted=person in submitted,
@@ -108,7 +118,7 @@ async def _batch(
             about=about.get(person, {}),
             answers=answers.get(person, {}),
             asked=asked(questionnaire, answers.get(person, {}), submitted=person in submitted),
-            released_texts=frozenset(released.get(person, set()) & texts),
+            released_texts=released.get(person, {}),
         )
         for person in batch
     ]

@@ -4,13 +4,16 @@ Each text is cut off from everything else its author answered: no number, no dem
 text of the same person next to it (the whole list is shuffled). It keeps its question and the
 language it was written in, named in German, unless fewer than k people of the release share that
 language: then it says "andere Sprache", since a rare language could point to one person.
+
+The texts come scrubbed from the census (the form stored when staff listed or released them,
+storage/reviews.py): nothing is scrubbed here, and a text without a scrubbed form of its current
+version is held back.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
 
 from storage.releases.census import Census
 from storage.releases.model import FreeText
@@ -20,7 +23,7 @@ OTHER_LANGUAGE = "andere Sprache"
 
 
 def free_texts(
-    census: Census, k: int, *, scrub: Callable[[str], str], rng: random.Random, partial: bool = False
+    census: Census, k: int, *, rng: random.Random, partial: bool = False
 ) -> tuple[list[FreeText], int]:
     """(the released texts, scrubbed and shuffled; how many texts were held back by review).
 
@@ -37,8 +40,9 @@ def free_texts(
             value = person.answers.get(question.id)
             if question.id not in person.asked or not isinstance(value, str) or not value.strip():
                 continue
-            if question.id in person.released_texts:
-                texts.append(FreeText(question.id, question.text, language, scrub(value)))
+            scrubbed = person.released_texts.get(question.id)
+            if scrubbed is not None:
+                texts.append(FreeText(question.id, question.text, language, scrubbed))
             else:
                 held_back += 1
     rng.shuffle(texts)

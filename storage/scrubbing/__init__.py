@@ -36,14 +36,18 @@ extractor (which fetches the list from the internet on first use) is never touch
 this module opens a socket.
 
 Build one :class:`Scrubber` and reuse it: construction compiles the patterns and loads the suffix
-list (a fraction of a second after import); :meth:`Scrubber.scrub` is cheap.
+list (a fraction of a second after import); :meth:`Scrubber.scrub` costs milliseconds per text
+(benchmarks/scrubbing.py prints the cost per text), so a text is scrubbed once per version and the
+result stored (storage/reviews.py); :data:`VERSION` tells a stored result of an older scrubber.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import phonenumbers
 import tldextract
@@ -63,7 +67,7 @@ from storage.scrubbing.documents import BIRTH_DATE_PATTERNS, DOCUMENT_PATTERNS
 from storage.scrubbing.names import NAME_PATTERNS
 from storage.scrubbing.text import FLAGS
 
-__all__ = ["KINDS", "PHONE_REGIONS", "Finding", "Scrubbed", "Scrubber"]
+__all__ = ["KINDS", "PHONE_REGIONS", "VERSION", "Finding", "Scrubbed", "Scrubber"]
 
 #: Placeholder kinds; on overlapping spans of equal length the earlier kind wins.
 KINDS: tuple[str, ...] = (
@@ -82,6 +86,21 @@ KINDS: tuple[str, ...] = (
 
 #: Germany and the main countries of origin (see PRODUCT.md, "Languages").
 PHONE_REGIONS: tuple[str, ...] = ("DE", "SY", "AF", "IR", "IQ", "TR", "UA", "RU", "ER", "MD", "GE", "VN")
+
+
+def _version() -> str:
+    """What the scrubber is made of: this package's source, storage/recognizers.py, and the versions of
+    phonenumbers and tldextract, whose data decide what is found. Computed, not a number to raise by
+    hand: any change to the scrubber makes the stored results of the old one be made again, once."""
+    storage = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(f"{phonenumbers.__version__} {tldextract.__version__}".encode())
+    for source in sorted([*(storage / "scrubbing").glob("*.py"), storage / "recognizers.py"]):
+        digest.update(b"\0" + source.relative_to(storage).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: The version of this scrubber, stored with every scrubbed text it makes (16 hex digits).
+VERSION: str = _version()
 
 # Arabic-Indic and Persian (extended Arabic-Indic) digits to ASCII, one character for one.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)

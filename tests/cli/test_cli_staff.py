@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.messages import AnswerSet, ConsentGiven, FieldCompleted
 from storage.conversations import ConversationRepository
 from storage.db import create_engine, session_factory
 from storage.pseudonym import pseudonym
+from storage.scrubbing import VERSION
 from tests.support.chat_driver import MITSPRACHE, chat_env, run_cli, run_cli_apart
 from tests.support.database import rows
 
@@ -35,10 +37,21 @@ async def env(env: dict[str, str], db: AsyncEngine) -> dict[str, str]:
     return env
 
 
-async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path) -> None:
+async def scrubbed_forms(db: AsyncEngine) -> list[tuple[str, str]]:
+    """The stored scrubbed forms of the free texts, with the scrubber that made them."""
+    async with db.connect() as conn:
+        found = await conn.execute(
+            text("SELECT scrubbed, scrubbed_by FROM answers WHERE scrubbed IS NOT NULL ORDER BY id")
+        )
+        return [(form, by) for form, by in found.all()]
+
+
+async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path, db: AsyncEngine) -> None:
     code, out = await run_cli(env, "review", "list", "--field", "wohnen")
     assert code == 0, out
     assert "3 pending" in out and "[TELEFON]" in out and "0151" not in out
+    # Listing scrubbed each text once and kept its form, made by the scrubber of this version.
+    assert await scrubbed_forms(db) == [("Bitte anrufen: [TELEFON]", VERSION)] * 3
     first = re.findall(r"^\[(\d+)\]", out, re.MULTILINE)[0]
     code, out = await run_cli(env, "review", "release", first)
     assert code == 0, out
@@ -56,6 +69,7 @@ async def test_review_export_and_audit(env: dict[str, str], tmp_path: Path) -> N
     assert "andere Sprache" in texts and "Deutsch" not in texts
     code, out = await run_cli(env, "audit")
     assert code == 0 and "wohnen" in out and "csv" in out and out.strip().endswith("3")
+    assert await scrubbed_forms(db) == [("Bitte anrufen: [TELEFON]", VERSION)] * 3
 
 
 async def test_review_and_export_print_no_library_chatter(env: dict[str, str], tmp_path: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dialogs.definitions import Catalogue, Questionnaire
+from dialogs.definitions import Catalogue, Questionnaire, load_catalogue
 from dialogs.messages import AnswerSet, ConsentGiven, Event, FieldCompleted
 from storage import reviews
 from storage.conversations import ConversationRepository
@@ -18,6 +18,7 @@ from storage.pseudonym import pseudonym
 from storage.releases.census import Census, Respondent, asked
 
 KEY = b"r" * 32
+CATALOGUE = load_catalogue()
 MITTE = {"bezirk": "mitte", "alter": "a30_44", "zeit_in_de": "j3_4", "geschlecht": "weiblich",
          "herkunft_region": "westasien"}  # fmt: skip
 
@@ -44,8 +45,11 @@ async def add_person(
     return person
 
 
-async def release_text(db: AsyncEngine, person: str, field: str, question: str) -> None:
-    """Staff release one person's free text, as it is now."""
+async def release_text(
+    db: AsyncEngine, person: str, field: str, question: str, scrub: Callable[[str], str] | None = str
+) -> None:
+    """Staff release one person's free text, as it is now, and its scrubbed form is stored as the use
+    case stores it (bot/usecases/reviews.py); `scrub=None` stores none (released before they were)."""
     async with session_factory(db)() as session, session.begin():
         answer_id = await session.scalar(
             select(Answer.id).where(
@@ -54,6 +58,9 @@ async def release_text(db: AsyncEngine, person: str, field: str, question: str) 
         )
         assert answer_id is not None
         assert await reviews.decide(session, answer_id, "released", "cli:test")
+        if scrub is not None:
+            (text,) = await reviews.texts_by_id(session, CATALOGUE, [answer_id])
+            await reviews.store_scrubbed(session, [(text, scrub(text.text))], "test")
 
 
 def respondent(
@@ -65,14 +72,15 @@ def respondent(
     submitted: bool = True,
     released: frozenset[str] = frozenset(),
 ) -> Respondent:
-    """A respondent as take_census would read them (without a database)."""
+    """A respondent as take_census would read them (without a database); the `released` texts come
+    as they were written (scrubbed by an identity)."""
     return Respondent(
         submitted=submitted,
         locale=locale,
         about=dict(about),
         answers=dict(answers),
         asked=asked(questionnaire, answers, submitted=submitted),
-        released_texts=released,
+        released_texts={question: str(answers[question]) for question in released},
     )
 
 

@@ -132,7 +132,7 @@ def person(
         about=about,
         answers=answers,
         asked=frozenset(asked),
-        released_texts=frozenset(released),
+        released_texts={question: answers[question] for question in released},
     )
 
 

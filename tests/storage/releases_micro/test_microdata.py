@@ -178,7 +178,8 @@ def test_an_attacker_who_knows_a_persons_answers_finds_at_least_k_rows_or_none(
 
 def _by_hand(locale: str, about: dict[str, Any], answers: dict[str, Any]) -> Respondent:
     asked = {"wohnform", "wohnung_suche", "leistungen_bezug", "sonstiges"} | set(answers)
-    return Respondent(True, locale, about, answers, frozenset(asked), frozenset({"sonstiges"}))
+    texts = {q: v for q, v in answers.items() if q == "sonstiges"}  # released, as written
+    return Respondent(True, locale, about, answers, frozenset(asked), texts)
 
 
 def _two_groups(catalogue: Catalogue, k: int) -> Census:
