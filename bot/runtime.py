@@ -67,7 +67,8 @@ def open_engine(settings: Settings) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url)
+        return create_engine(url)
+    return create_engine(url, pool_size=settings.database_pool_size)
 
 
 @contextlib.asynccontextmanager

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy URL. Empty: a SQLite file in the data folder.",
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each process keeps open (10 more at peaks); keep the sum over "
+        "all replicas below the server's max_connections.",
+    )
     pseudonym_key: SecretStr | None = Field(
         default=None,
         description="Secret for the HMAC pseudonyms (at least 32 characters).",

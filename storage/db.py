@@ -34,6 +34,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # SQLAlchemy's default (5 + 10 overflow) made turns queue for a connection at 50 people at once;
+    # `mitsprache run` passes MITSPRACHE_DATABASE_POOL_SIZE (default 20). Measured in benchmarks/updates.py.
+    kwargs.setdefault("max_overflow", 10)
     # lock_timeout, not statement_timeout: a long export query may run, a wait for a lock may not.
     kwargs.setdefault(
         "connect_args",
