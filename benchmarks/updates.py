@@ -425,6 +425,48 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
+# --- where the bot's CPU goes (with --profile) ------------------------------------------------------
+
+# A sample counts for the part of its innermost frame that has a marker (py-spy raw format: "frame;
+# frame;... count", outermost first; a frame reads "function (path/file.py:line)"). So pydantic work
+# under aiogram's response check is a Bot API call, and under our repository it is storage.
+PARTS = (
+    ("Bot API calls (aiogram session, aiohttp client, response models)",
+     ("aiohttp/", "aiogram/client/", "aiogram/methods/")),
+    ("database driver and SQLAlchemy", ("sqlalchemy/", "asyncpg/", "aiosqlite/", "sqlite3/")),
+    ("storage: our repositories, the state to and from JSON (storage/)", ("(storage/",)),
+    ("conversation engine and views (dialogs/)", ("(dialogs/",)),
+    ("rendering replies and buttons", ("(bot/telegram/render.py", "(bot/telegram/buttons.py",
+                                       "(bot/telegram/callbacks.py")),
+    ("our turn, middlewares and routers (bot/)", ("(bot/",)),
+    ("aiogram dispatching and update types", ("aiogram/",)),
+    ("logging", ("logging/",)),
+)  # fmt: skip
+REST = "event loop and the rest"
+
+
+def part_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, marks in PARTS:
+            if any(mark in frame for mark in marks):
+                return name
+    return REST
+
+
+def cpu_parts(raw: Path) -> list[tuple[str, float]]:
+    """Shares of the sampled CPU by part of the bot, largest first."""
+    counts: dict[str, int] = {}
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, number = line.rpartition(" ")
+        if stack and number.isdigit():
+            part = part_of(stack.split(";"))
+            counts[part] = counts.get(part, 0) + int(number)
+    total = sum(counts.values())
+    return (
+        sorted(((name, n / total) for name, n in counts.items()), key=lambda item: -item[1]) if total else []
+    )
+
+
 # --- figures -------------------------------------------------------------------------------------
 
 
@@ -459,6 +501,7 @@ class Run:
     ok: bool
     check: str
     problems: list[str]
+    profile: Path | None = None  # py-spy's samples of the bot process
 
 
 async def count_rows(db: AsyncEngine) -> tuple[int, int, int]:
@@ -552,7 +595,8 @@ async def run_stack(
                 problems.append(
                     f"person {person.user_id} ({person.locale}, {person.field_id}): {person.error}"
                 )
-        return Run(stack, concurrency, rate, figures, ok, check, problems), warm + people
+        sampled = profile / f"{log.stem}.txt" if profile is not None else None
+        return Run(stack, concurrency, rate, figures, ok, check, problems, sampled), warm + people
 
 
 @contextlib.asynccontextmanager
@@ -650,6 +694,11 @@ async def measure_load(
         print_run(run, echo if run.stack != "echo" else None)
     for run in [echo, *level]:
         print(f"    {run.stack}: {run.check} – {'ok' if run.ok else 'FAILED'}")
+        if run.profile is not None and run.profile.exists() and run.figures.bot_cpu is not None:
+            per_action = run.figures.bot_cpu / max(run.figures.actions, 1) * 1000
+            print(f"      where the bot's CPU went (py-spy, {per_action:.1f} ms per action in all):")
+            for name, share in cpu_parts(run.profile):
+                print(f"        {share * 100:5.1f} %  {per_action * share:5.2f} ms  {name}")
         for line in run.problems[:5]:
             print(f"      {line[:300]}")
         if len(run.problems) > 5:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, delete, func, select, update
+from sqlalchemy import CompoundSelect, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.messages import AnswerCleared, AnswerSet, ConsentGiven, Event, FieldCompleted, Forgotten
@@ -52,20 +52,28 @@ def _inactive(before: datetime) -> CompoundSelect[str]:
     return stale.union(orphans)
 
 
+_LOAD_STATE = select(ConversationStateRow.state, ConversationStateRow.version).where(
+    ConversationStateRow.pseudonym == bindparam("person")
+)
+_SAVE_STATE = (
+    update(ConversationStateRow)
+    .where(
+        ConversationStateRow.pseudonym == bindparam("person"),
+        ConversationStateRow.version == bindparam("expected"),
+    )
+    .values(state=bindparam("new_state"), version=bindparam("new_version"), updated_at=bindparam("now"))
+)
+
+
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def load(self, pseudonym: str) -> StoredState | None:
-        # Two columns, not an ORM object: a turn reads the state once and writes it with an UPDATE,
-        # so the identity map would only add work to every turn.
-        row = (
-            await self.session.execute(
-                select(ConversationStateRow.state, ConversationStateRow.version).where(
-                    ConversationStateRow.pseudonym == pseudonym
-                )
-            )
-        ).first()
+        # Two columns as plain SQL on the session's connection, with a statement built once: a turn
+        # reads the state once and writes it with an UPDATE, so the ORM would only add work.
+        connection = await self.session.connection()
+        row = (await connection.execute(_LOAD_STATE, {"person": pseudonym})).first()
         if row is None:
             return None
         return StoredState(ConversationState.model_validate(row.state), row.version)
@@ -85,15 +93,13 @@ class ConversationRepository:
             self.session.add(ConversationStateRow(pseudonym=pseudonym, state=data, version=1, updated_at=now))
             await self.session.flush()
             return 1
-        result = await self.session.execute(
-            update(ConversationStateRow)
-            .where(
-                ConversationStateRow.pseudonym == pseudonym,
-                ConversationStateRow.version == expected,
-            )
-            .values(state=data, version=expected + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await self.session.flush()
+        connection = await self.session.connection()
+        result = await connection.execute(
+            _SAVE_STATE,
+            {"person": pseudonym, "expected": expected, "new_state": data, "new_version": expected + 1,
+             "now": now},
+        )  # fmt: skip
         if getattr(result, "rowcount", 0) != 1:
             raise StaleState(pseudonym)
         # Only a switch writes, and it leaves its time: releases break answers down by language.

@@ -26,6 +26,42 @@ def dialect_insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+# Built once per table and conflict: a statement object keeps its cache key, so SQLAlchemy finds the
+# compiled SQL without rebuilding the statement (`excluded` builds an alias) and walking it each time.
+_CONFLICT_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _on_conflict(
+    dialect: str, model: type[DeclarativeBase], conflict: Sequence[str], update: Sequence[str]
+) -> Any:
+    key = (dialect, model, tuple(conflict), tuple(update))
+    stmt = _CONFLICT_STATEMENTS.get(key)
+    if stmt is None:
+        base = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+        if update:
+            stmt = base.on_conflict_do_update(
+                index_elements=list(conflict), set_={column: base.excluded[column] for column in update}
+            )
+        else:
+            stmt = base.on_conflict_do_nothing(index_elements=list(conflict))
+        _CONFLICT_STATEMENTS[key] = stmt
+    return stmt
+
+
+async def _execute_on_conflict(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    values: dict[str, Any],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    # On the session's connection, in its transaction, as plain SQL: the ORM's bulk-insert machinery
+    # adds nothing to one row. Pending ORM objects are flushed first, as `session.execute` would.
+    await session.flush()
+    connection = await session.connection()
+    await connection.execute(_on_conflict(connection.dialect.name, model, conflict, update), values)
+
+
 async def upsert(
     session: AsyncSession,
     model: type[DeclarativeBase],
@@ -34,20 +70,16 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     """Insert a row, or update `update` columns of the row that has the same `conflict` columns."""
-    stmt = dialect_insert(session)(model).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(conflict),
-        set_={column: stmt.excluded[column] for column in update},
-    )
-    await session.execute(stmt)
+    if not update:
+        raise ValueError("upsert needs columns to update; use insert_new to keep an existing row")
+    await _execute_on_conflict(session, model, values, conflict, update)
 
 
 async def insert_new(
     session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict: Sequence[str]
 ) -> None:
     """Insert a row unless a row with the same `conflict` columns exists; then keep that one as it is."""
-    stmt = dialect_insert(session)(model).values(**values)
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=list(conflict)))
+    await _execute_on_conflict(session, model, values, conflict, ())
 
 
 _WRITERS: dict[int, asyncio.Lock] = {}
@@ -136,8 +168,9 @@ async def lock_person(session: AsyncSession, person: str) -> None:
     nothing to take. One process serves an SQLite file; it orders each person's turns in memory, and
     the state's version check (StaleState) catches a second process.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_PG_LOCK_XACT, {"key": person_lock_key(person)})
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_PG_LOCK_XACT, {"key": person_lock_key(person)})
 
 
 # ---------------------------------------------------------------------------------------------------------
