@@ -441,8 +441,9 @@ PARTS = (
     ("our turn, middlewares and routers (bot/)", ("(bot/",)),
     ("aiogram dispatching and update types", ("aiogram/",)),
     ("logging", ("logging/",)),
+    ("event loop (asyncio)", ("asyncio/", "selectors.py")),
 )  # fmt: skip
-REST = "event loop and the rest"
+REST = "the rest"
 
 
 def part_of(frames: list[str]) -> str:
