@@ -10,13 +10,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.buckets import TokenBuckets
 from bot.usecases.turns import Conversations
 from dialogs.i18n import Translator
 from dialogs.languages import match_locale
@@ -70,20 +70,15 @@ class OneAtATimePerPerson(BaseMiddleware):
                 del self._waiting[user.id], self._locks[user.id]
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
-    warned: bool = False
-
-
 class Throttle(BaseMiddleware):
     """A person sending many updates a second is slowed down; the bot warns once, not per update.
 
     Counted when an update arrives, before it waits for the person's earlier updates: taps that queue
     behind a slow one (a database that is briefly away) are not dropped for having waited.
     The buckets live in this process: with several replicas a flood is limited per replica, which
-    still protects the database; nothing that matters to the conversation is kept here.
+    still protects the database; nothing that matters to the conversation is kept here. A person's
+    bucket is dropped once it is full again (bot/buckets.py): the table holds the people of the last
+    few seconds, not everybody who ever wrote.
     """
 
     def __init__(
@@ -93,20 +88,14 @@ class Throttle(BaseMiddleware):
         warn: Callable[[User, dict[str, Any]], Awaitable[None]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.rate, self.burst, self.warn, self.clock = rate, burst, warn, clock
-        self._buckets: dict[int, _Bucket] = {}
+        self.warn = warn
+        self._buckets: TokenBuckets[int] | None = TokenBuckets(rate, burst, clock) if rate > 0 else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self.rate <= 0:
+        if user is None or self._buckets is None:
             return await handler(event, data)
-        now = self.clock()
-        bucket = self._buckets.get(user.id) or _Bucket(float(self.burst), now)
-        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        self._buckets[user.id] = bucket
-        if len(self._buckets) > 10_000:
-            self._forget_idle(now)
+        bucket = self._buckets.refill(user.id)
         if bucket.tokens < 1:
             log.info("update dropped by throttling")
             if not bucket.warned:
@@ -117,10 +106,9 @@ class Throttle(BaseMiddleware):
         bucket.warned = False
         return await handler(event, data)
 
-    def _forget_idle(self, now: float) -> None:
-        full = [uid for uid, b in self._buckets.items() if now - b.stamp > self.burst / self.rate]
-        for uid in full:
-            del self._buckets[uid]
+    def __len__(self) -> int:
+        """How many people's buckets are kept."""
+        return len(self._buckets or ())
 
 
 class Person(BaseMiddleware):

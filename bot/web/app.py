@@ -26,6 +26,7 @@ from aiohttp.abc import AbstractAccessLogger
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import catalogs
+from bot.buckets import TokenBuckets
 from bot.failures import is_outage, where
 from bot.settings import Settings
 from bot.usecases.invitations import Channel, Invitations
@@ -109,34 +110,23 @@ class Flashes:
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
-
-
-@dataclass
 class RateLimit:
-    """Requests per second per browser and per address, in this process (see docs/operating.md)."""
+    """Requests per second per browser and per address, in this process (see docs/operating.md). A key's
+    bucket is dropped once it is full again (bot/buckets.py), so the table stays small."""
 
     rate: float = 5.0
     burst: int = 30
     clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    buckets: TokenBuckets[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.buckets = TokenBuckets(self.rate, self.burst, self.clock)
 
     def allow(self, *keys: str) -> bool:
-        now = self.clock()
-        if len(self._buckets) > 50_000:
-            self._buckets = {k: b for k, b in self._buckets.items() if now - b.stamp < self.burst / self.rate}
         allowed = True
-        for key in keys:
-            bucket = self._buckets.get(key) or _Bucket(float(self.burst), now)
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
-            bucket.stamp = now
-            self._buckets[key] = bucket
-            if bucket.tokens < 1:
+        for key in keys:  # a token from every key that has one, as each limit counts on its own
+            if not self.buckets.take(key):
                 allowed = False
-            else:
-                bucket.tokens -= 1
         return allowed
 
 

@@ -22,7 +22,7 @@ from bot.usecases.invitations import Invitations
 from bot.usecases.turns import Conversations
 from bot.usecases.web_inbox import WebInbox
 from bot.web import identity
-from bot.web.app import WebChat
+from bot.web.app import RateLimit, WebChat
 from dialogs import views
 from dialogs.definitions import Catalogue
 from dialogs.engine import Engine
@@ -346,3 +346,17 @@ async def test_an_unreachable_database_gives_a_page_in_the_persons_language(
     logged = [r for r in caplog.records if r.getMessage() == "web request failed"]
     assert logged and "127.0.0.1" not in str(vars(logged[0]))
     await gone.dispose()
+
+
+def test_the_rate_limit_holds_and_forgets_a_browser_once_its_bucket_is_full_again() -> None:
+    now = [0.0]
+    limit = RateLimit(rate=5, burst=30, clock=lambda: now[0])
+    assert [limit.allow("a:127.0.0.1") for _ in range(31)].count(True) == 30  # the burst, then 429
+    for n in range(20_000):  # 20,000 browsers in 2 s
+        now[0] = (n + 1) / 10_000
+        assert limit.allow(f"c:{n}")
+    assert [limit.allow("a:127.0.0.1") for _ in range(11)].count(True) == 10  # 2 s gave 10 back
+    assert len(limit.buckets) == 20_001
+    now[0] += 6.1  # 30 / 5 s: every bucket is full again, the same as a new one
+    assert limit.allow("c:new")
+    assert len(limit.buckets) == 1
