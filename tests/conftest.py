@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+import bot.telegram  # noqa: F401 - first: aiogram imported as the bot imports it (bot/telegram/lean_aiogram.py)
 from dialogs.definitions import Catalogue, load_catalogue
 from dialogs.engine import Engine
 from storage import migrate

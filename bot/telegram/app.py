@@ -32,6 +32,7 @@ from bot.locales import translator
 from bot.settings import Settings
 from bot.telegram import conversation, errors, invitations, language, render, staff, staff_events
 from bot.telegram.commands import ChatMenus, register_commands, register_staff_commands
+from bot.telegram.lean_aiogram import prepare_models
 from bot.telegram.middlewares import Language, OneAtATimePerPerson, Person, PrivateChatsOnly, Throttle
 from bot.telegram.response_types import keep_response_types
 from bot.telegram.transport import CHANNEL, TelegramTransport
@@ -104,7 +105,10 @@ def build_dispatcher(
     makes the session of the sender's own Bot (default: a new HTTP session to the bot's API server);
     `other_transports` are the other channels this process's sender delivers to (the web inbox)."""
     other_transports = dict(other_transports or {})
-    dp = Dispatcher()
+    # No aiogram FSM: every state lives in the database, and its default storage (in memory) would
+    # keep a record for every person who ever wrote, read or not.
+    dp = Dispatcher(disable_fsm=True)
+    prepare_models()  # the model of an update, now rather than on the first one
     catalogue = conversations.engine.catalogue
     worker = DeliveryWorker(
         sessions,
