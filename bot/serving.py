@@ -27,12 +27,14 @@ def telegram_and_web(
 ) -> tuple[Dispatcher, WebChat | None]:
     from bot.telegram import app as telegram_app
     from bot.usecases.web_inbox import CHANNEL, WebInbox
-    from bot.web.app import build_web_chat
     from bot.web.transport import WebInboxTransport
 
     dp = telegram_app.build_dispatcher(
         conversations, conversations.sessions, locales, settings, sender_session=sender_session,
         other_transports={CHANNEL: WebInboxTransport(WebInbox(conversations.sessions, conversations.key))},
     )  # fmt: skip
-    chat = build_web_chat(conversations, locales, settings, dp["worker"].poke) if web_chat else None
-    return dp, chat
+    if not web_chat:
+        return dp, None
+    from bot.web.app import build_web_chat  # with its templates (Jinja2): only when it is served
+
+    return dp, build_web_chat(conversations, locales, settings, dp["worker"].poke)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from dialogs.events import DISTRICT_NAMES, EventView, in_language
 from dialogs.i18n import Translator
 
@@ -14,6 +11,10 @@ PRODID = "-//Mitsprache//Beteiligung Berlin//DE"
 
 
 def ics(event: EventView, t: Translator, stamp: datetime | None = None) -> bytes:
+    # Imported here: a few MB that only a calendar file needs, not every start of the bot.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

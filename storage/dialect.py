@@ -16,14 +16,25 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 
 def dialect_insert(session: AsyncSession) -> Any:
     """`insert` of the session's dialect, whose statements know ON CONFLICT."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return _insert_of(session.get_bind().dialect.name)
+
+
+def _insert_of(dialect: str) -> Any:
+    # Imported here: the dialect of the database in use is loaded anyway, the other one is a few MB
+    # for nothing.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 # Built once per table and conflict: a statement object keeps its cache key, so SQLAlchemy finds the
@@ -37,7 +48,7 @@ def _on_conflict(
     key = (dialect, model, tuple(conflict), tuple(update))
     stmt = _CONFLICT_STATEMENTS.get(key)
     if stmt is None:
-        base = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+        base = _insert_of(dialect)(model)
         if update:
             stmt = base.on_conflict_do_update(
                 index_elements=list(conflict), set_={column: base.excluded[column] for column in update}

@@ -32,7 +32,6 @@ from storage import audit, outbox
 from storage.db import create_engine, session_factory
 from storage.outbox import Direct
 from storage.releases import differencing
-from storage.releases.build import make_release
 from storage.releases.differencing import Refusal
 from storage.releases.model import Cell, Release
 from storage.releases.thresholds import k_for
@@ -130,6 +129,10 @@ async def export_field(
         # own short transactions: the build's transaction reads until the release is built, and a
         # write there would hold SQLite's one writer through the whole build.
         await scrub_released(sessions, catalogue, field_id, scrubbing)
+    # Imported here: building the tables needs a linear-program solver (highspy, numpy), some 16 MB that
+    # a bot which makes no release should not carry.
+    from storage.releases.build import make_release
+
     async with sessions() as session, session.begin():
         release = await make_release(
             session, catalogue, field_id, k=k, partial=partial, microdata=microdata,

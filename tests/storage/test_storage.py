@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,29 @@ async def test_schema_from_a_newer_version_is_refused(db: AsyncEngine) -> None:
         await conn.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
     with pytest.raises(migrate.SchemaOutdated, match="newer version"):
         await migrate.ensure_current(db)
+
+
+def test_the_newest_revision_is_the_one_alembic_names() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert migrate.head_revision() == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+
+
+async def test_the_start_up_check_does_without_alembic(db: AsyncEngine, db_url: str) -> None:
+    """Alembic (with Mako and Pygments) is some 10 MB that a running bot would carry for nothing: a process
+    that only checks the schema, as `mitsprache run` does at start, never imports it."""
+    script = (
+        "import asyncio, sys\n"
+        "from storage import migrate\n"
+        "from storage.db import create_engine\n"
+        f"asyncio.run(migrate.ensure_current(create_engine({db_url!r})))\n"
+        "assert 'alembic' not in sys.modules, 'alembic was imported'\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, out.decode()
 
 
 async def test_nothing_is_stored_before_consent(db: AsyncEngine, engine: Engine) -> None:
