@@ -48,7 +48,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -365,12 +365,19 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    stack: str, fake: WatchedTelegram, database_url: str, log: Path, profile: Path | None
+    stack: str,
+    fake: WatchedTelegram,
+    database_url: str,
+    log: Path,
+    profile: Path | None,
+    settings: Mapping[str, str] | None = None,
 ) -> AsyncIterator[int]:
     """The bot under test (its pid), polling the fake; stopped with SIGINT as an operator would. With
-    `profile`, py-spy samples it from the outside while it runs."""
+    `profile`, py-spy samples it from the outside while it runs; `settings` are MITSPRACHE_* variables
+    that replace the benchmark's own."""
     with tempfile.TemporaryDirectory(prefix="mitsprache-bench-data-") as data_dir:
         env = bot_environment(fake.base_url, database_url, Path(data_dir), free_port())
+        env.update(settings or {})
         with log.open("wb") as errors:
             proc = await asyncio.create_subprocess_exec(
                 *bot_command(stack, fake.base_url),

@@ -80,3 +80,25 @@ def test_updates_benchmark_explains_itself(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     for option in ("--concurrency", "--rounds", "--backend", "--postgres-url", "--profile"):
         assert option in out
+
+
+async def test_memory_benchmark_measures_the_idle_bot_and_a_crowd() -> None:
+    code, out = await run("benchmarks/memory.py", "--people", "30", "--warm-up", "10", "--concurrency", "3")
+    # 3: a target missed, which says nothing about whether the benchmark works.
+    assert code in (0, 3), out
+    assert "41 of 41 people through, 42 of 42 participants stored (both bots), 0 warnings logged – ok" in out
+    assert "Correctness check: passed" in out
+    rows = re.findall(r"^  long polling.*? ([\d.]+) +[\d.]+ +[\d.]+ +([\d.]+) +[\d.]+$", out, re.MULTILINE)
+    assert len(rows) == 2 and all(float(idle) > 10 and float(after) > 10 for idle, after in rows), out
+    assert re.search(r"^ +30 +120 ", out, re.MULTILINE), out  # the last reading: 30 people, 120 steps
+
+
+def test_memory_benchmark_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import memory
+
+    with pytest.raises(SystemExit) as exit_:
+        memory.parse_args(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--people", "--concurrency", "--warm-up", "--skip-web", "--backend", "--postgres-url"):
+        assert option in out

@@ -809,6 +809,25 @@ class FakeTelegram:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    # ----- forgetting, for long benchmarks ----------------------------------------------------------------
+
+    def forget(self, user_id: int) -> None:
+        """Drop everything about a person and their chat (benchmarks/memory.py sends 100,000 people
+        through: the fake would otherwise keep all of them). Logs stay; see `clear_logs`."""
+        self._users.pop(user_id, None)
+        for message in self._messages.pop(user_id, []):
+            self._message_index.pop((user_id, message.message_id), None)
+        for message_id in range(1, self._last_message_id.pop(user_id, 0) + 1):
+            self._user_message_ids.discard((user_id, message_id))
+        for table in (self._events, self._cursors, self._chat_buckets):
+            table.pop(user_id, None)
+
+    def clear_logs(self) -> None:
+        """Forget the recorded requests, sends and button answers (after this, `calls` starts afresh)."""
+        self.requests.clear()
+        self.sent_log.clear()
+        self.callback_answers.clear()
+
     # ----- chats, messages and limits -------------------------------------------------------------------
 
     def _chat_json(self, chat_id: int) -> Json:
