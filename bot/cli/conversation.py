@@ -16,6 +16,7 @@ from bot import logs
 from bot.cli import sending
 from bot.cli.common import EXIT_CONFIG, HelpFormatter, command, database, in_loop
 from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
+from bot.memory import pin_mmap_threshold
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
@@ -98,6 +99,7 @@ class _ChatHelp(HelpFormatter):
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    pin_mmap_threshold()  # a process that runs for months: see bot/memory.py
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         if settings.webhook_url:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli.common import command, database, in_loop
+from bot.memory import pin_mmap_threshold
 
 if TYPE_CHECKING:
     from bot.cli.common import Subparsers
@@ -54,6 +55,7 @@ def add_address_options(parser: argparse.ArgumentParser) -> None:
 
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    pin_mmap_threshold()  # a process that runs for months: see bot/memory.py
     port = DEFAULT_PORT if args.port is None else args.port  # 0 is a port too: the system picks one
     return await serve_web(settings, args.host or DEFAULT_HOST, port, send=args.send, stop_on_eof=False)
 
