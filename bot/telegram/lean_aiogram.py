@@ -6,13 +6,14 @@ and each type's validator holds its own copy of the schemas of all the types it 
 business accounts, …). The types are declared with pydantic's `defer_build`; only that loop builds
 them. Here the loop is let through without building, and every name of `aiogram.types` is made
 resolvable from the modules that declare aiogram's models (they import each other only for type
-checkers), so that pydantic builds a model from its own mock validator on first use. The bot then
-builds the few it needs: `Update` (every incoming type is inside it) and the methods it calls, about
-10 MB.
+checkers): one namespace with every type, given to each model as the one it was declared in (pydantic
+keeps that per class, and hands it on to parametrised generics such as `Response[Message]`). pydantic
+then builds a model from its own mock validator on first use. The bot builds the few it needs:
+`Update` (every incoming type is inside it), the methods it calls and their answers, about 10 MB.
 
 Nothing else changes: the same classes, validated the same way, only later. If aiogram was imported
 before this module (a test, a script), its models are built already and this does nothing.
-`prepare_models` builds `Update` at start-up, so that an update never waits for it and a model that cannot
+`prepare_models` builds `Update` at start-up, so that no update waits for it and a model that cannot
 be built shows at start-up (tests/telegram/test_memory.py builds all of them in a fresh process).
 """
 
@@ -64,9 +65,7 @@ def import_aiogram() -> None:
         import aiogram  # noqa: F401
     finally:
         BaseModel.model_rebuild = original  # type: ignore[method-assign]
-    # A model built later resolves its annotations in the namespace it was declared with (pydantic
-    # keeps it per class and hands it on to parametrised generics such as `Response[Message]`): one
-    # namespace with every type, shared by all of aiogram's models.
+    # One namespace with every type, shared by all of aiogram's models (see the module's docstring).
     for name, module in list(sys.modules.items()):
         if not name.startswith(_AIOGRAM_MODELS) or module is None:
             continue
@@ -77,7 +76,6 @@ def import_aiogram() -> None:
 
 def prepare_models() -> None:
     """Build the model of an incoming update now (a no-op when it is built already)."""
-    from aiogram.types import Message, Update
+    from aiogram.types import Update
 
     Update.model_rebuild()
-    Message.model_rebuild()
