@@ -131,8 +131,11 @@ def asked(questionnaire: Questionnaire, answers: Mapping[str, Any], *, submitted
     are not stored) counts as not asked. Someone who never sent the field may have stopped early: for
     them only the questions up to their last answer count as asked, not the ones they never reached.
     """
-    # Not validated: a stored value of an unexpected shape must not stop a release.
-    progress = FieldProgress.model_construct(answers={q: v for q, v in answers.items() if v is not None})
+    # Not validated: a stored value of an unexpected shape must not stop a release. Every field with a
+    # default factory is given: pydantic would otherwise inspect each factory's signature, every call.
+    progress = FieldProgress.model_construct(
+        answers={q: v for q, v in answers.items() if v is not None}, skipped=[], selection=[]
+    )
     shown = shown_map(questionnaire, progress)
     ids = [q.id for q in questionnaire.questions]
     if not submitted:

@@ -1,0 +1,481 @@
+"""Everyone who answered one field, as small whole-number codes per person: what a release's tables and
+its list of free texts are counted from.
+
+A person is a position in a few arrays: whether they sent the field, their language, their group in each
+demographic, and per question a code that stands for their stored answer (0: none stored). A code's
+meaning is kept once, however many people gave that answer: the stored value, and the answer ids it
+stands for. What was shown to a person follows from their answers (census.asked), worked out once per
+combination of the answers it depends on. Of free texts only the released ones are kept, as text.
+
+So the memory a release needs grows by some bytes per person (3.7 MB for 100,000 people who answered ten
+questions), not by the dictionaries of a `Respondent` per person (about 4 kB each), and counting is
+numpy's work over the arrays.
+
+`read_tally` reads a field straight from the database in three statements: the people (with their
+language and whether they sent the field), the field's answers (with their text reviews), and the
+demographic answers of those people. The pseudonyms serve to put rows together while reading: they are
+kept sorted in one array of bytes (64 bytes a person) and dropped when the reading is done; a person's
+position is their pseudonym's rank, so the same data gives the same positions on SQLite and
+PostgreSQL. `Tally.of` makes the same from a `Census` read or built otherwise (the tests, row-level
+data).
+
+Someone who deletes everything while a release is read is counted in it or not, as a whole where the
+database's statements allow: a person whose field answers are gone by the time they are read is not
+counted; people who answered the field only after the first statement are not either.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, Select, Text, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.definitions import ABOUT_ID, NO_ANSWER, Catalogue, Question, Questionnaire
+from storage.dialect import Columns, read_columns
+from storage.models import Answer, FieldCompletion, Participant, TextReview
+from storage.releases.census import Census, asked
+from storage.reviews import text_hash
+
+Codes = npt.NDArray[np.int32]
+Flags = npt.NDArray[np.bool_]
+
+# The demographics a question is broken down by: (about question id, German name); then the language.
+DEMOGRAPHICS = (
+    ("bezirk", "Bezirk"),
+    ("alter", "Alter"),
+    ("zeit_in_de", "Zeit in Deutschland"),
+    ("geschlecht", "Geschlecht"),
+    ("herkunft_region", "Herkunftsregion"),
+)
+
+NONE = 0  # the code of "no answer stored"
+# Codes of a free-text question that no other question depends on: only whether there is a text counts.
+NO_TEXT, TEXT = 1, 2
+# A stand-in for a text in `Answers.values` (what was shown depends on no free text's wording).
+SOME_TEXT = "…"
+
+
+def picked(question: Question, value: Any) -> tuple[str, ...] | None:
+    """The answer ids a stored value stands for; None when the person went on without answering. A free
+    text stands for no answer id: () when there is a text."""
+    if value is None or value == [] or value == "":
+        return None
+    if question.type == "text":
+        return () if isinstance(value, str) and value.strip() else None
+    values = value if isinstance(value, list) else [value]
+    ids = tuple(dict.fromkeys(str(v) for v in values))
+    return (NO_ANSWER,) if NO_ANSWER in ids else ids
+
+
+def group_key(value: Any) -> str:
+    """A person's group in a demographic, by their stored about-you answer."""
+    return NO_ANSWER if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One question's answers: a code per person, and what each code stands for."""
+
+    question: Question
+    codes: Codes  # per person
+    values: list[Any]  # per code: a stored value (SOME_TEXT for a free text), None for NONE
+    picked: list[tuple[str, ...] | None]  # per code: `picked(question, value)`
+
+
+@dataclass(frozen=True)
+class Groups:
+    """One demographic: a code per person, and the group (e.g. a district id, NO_ANSWER) of each code."""
+
+    codes: Codes  # per person
+    keys: list[str]  # per code; keys[0] is NO_ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedText:
+    person: int
+    question: int  # position in the questionnaire
+    text: str  # its stored scrubbed form
+
+
+@dataclass(frozen=True)
+class Tally:
+    questionnaire: Questionnaire
+    about: Questionnaire
+    submitted: Flags  # per person: pressed "Absenden" for this field
+    locale: Codes  # per person, into `locales`
+    locales: list[str]  # the languages people answered in ("" where unknown)
+    groups: Mapping[str, Groups]  # by about question id (DEMOGRAPHICS)
+    answers: list[Answers]  # one per question of the questionnaire, in its order
+    asked: Flags  # [person, question]: the question was shown to them
+    texts: list[ReleasedText]  # free texts whose current review released them, by question, text, language
+
+    @property
+    def people(self) -> int:
+        return len(self.submitted)
+
+    @staticmethod
+    def of(census: Census) -> Tally:
+        """The tally of a census, people in the census's order."""
+        people = census.people
+        coders = [_AnswerCoder(q, census.questionnaire) for q in census.questionnaire.questions]
+        demographic = {qid: _GroupCoder() for qid, _ in DEMOGRAPHICS}
+        language = _LocaleCoder()
+        ids = [q.id for q in census.questionnaire.questions]
+        codes = np.zeros((len(coders), len(people)), dtype=np.int32)
+        groups = {qid: np.zeros(len(people), dtype=np.int32) for qid in demographic}
+        asked_ = np.zeros((len(people), len(ids)), dtype=np.bool_)
+        texts: list[ReleasedText] = []
+        for n, person in enumerate(people):
+            for qid, grouping in demographic.items():
+                groups[qid][n] = grouping.code(group_key(person.about.get(qid)))
+            for i, (qid, coder) in enumerate(zip(ids, coders, strict=True)):
+                if qid in person.answers:
+                    value = person.answers[qid]
+                    codes[i, n] = coder.code_value(value)
+                    scrubbed = person.released_texts.get(qid) if coder.text else None
+                    if scrubbed is not None and _is_text(value):
+                        texts.append(ReleasedText(n, i, scrubbed))
+                asked_[n, i] = qid in person.asked
+        locale = np.array([language.code(p.locale) for p in people], dtype=np.int32)
+        return Tally(
+            questionnaire=census.questionnaire,
+            about=census.about,
+            submitted=np.array([p.submitted for p in people], dtype=np.bool_),
+            locale=locale,
+            locales=language.locales,
+            groups={qid: Groups(groups[qid], coder.keys) for qid, coder in demographic.items()},
+            answers=[coder.answers(codes[i]) for i, coder in enumerate(coders)],
+            asked=asked_,
+            texts=_in_order(texts, language.locales, locale),
+        )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+class _AnswerCoder:
+    """Gives one question's stored values their codes.
+
+    By the stored JSON text; the same value stored as two texts gets two codes of the same meaning. A
+    free text that no question depends on gets NO_TEXT or TEXT: every text its own code would keep them
+    all.
+    """
+
+    def __init__(self, question: Question, questionnaire: Questionnaire) -> None:
+        self.question = question
+        needed = any(
+            q.show_if is not None and q.show_if.question == question.id for q in questionnaire.questions
+        )
+        self.text = question.type == "text"
+        self.by_class = self.text and not needed
+        self.index: dict[str, int] = {}
+        self.values: list[Any] = [None, None, SOME_TEXT] if self.by_class else [None]
+
+    def code(self, stored: str) -> int:
+        """The code of a stored JSON text (not for a free text coded by class)."""
+        found = self.index.get(stored)
+        if found is None:
+            found = self.index[stored] = len(self.values)
+            self.values.append(json.loads(stored))
+        return found
+
+    def code_value(self, value: Any) -> int:
+        """The code of a value as read."""
+        if self.by_class:
+            return TEXT if _is_text(value) else NO_TEXT
+        stored = json.dumps(value, sort_keys=True, default=repr)
+        found = self.index.get(stored)
+        if found is None:
+            found = self.index[stored] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def answers(self, codes: Codes) -> Answers:
+        return Answers(self.question, codes, self.values, [picked(self.question, v) for v in self.values])
+
+
+class _GroupCoder:
+    def __init__(self) -> None:
+        self.keys = [NO_ANSWER]
+        self.index = {NO_ANSWER: 0}
+
+    def code(self, key: str) -> int:
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.keys)
+            self.keys.append(key)
+        return found
+
+
+class _LocaleCoder:
+    def __init__(self) -> None:
+        self.locales: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def code(self, locale: str) -> int:
+        found = self.index.get(locale)
+        if found is None:
+            found = self.index[locale] = len(self.locales)
+            self.locales.append(locale)
+        return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading from the database
+
+
+async def read_tally(session: AsyncSession, catalogue: Catalogue, field_id: str) -> Tally:
+    """Everyone with an answer in the field, without their pseudonyms (see the module's description)."""
+    questionnaire = catalogue.get(field_id)
+    if questionnaire is None or field_id == ABOUT_ID:
+        raise ValueError(f"unknown field '{field_id}'")
+    reading = _Reading(questionnaire)
+    await read_columns(session, _answers_statement(field_id), reading.add_answers)
+    await read_columns(session, _about_statement(), reading.add_about)
+    await read_columns(session, select(Participant.pseudonym, Participant.locale), reading.add_locales)
+    sent = select(FieldCompletion.pseudonym).where(FieldCompletion.field == field_id)
+    await read_columns(session, sent, reading.add_submitted)
+    return reading.tally(catalogue.about)
+
+
+# A question id and its stored JSON text in one column: one look-up finds both question and code.
+# Question ids have no "=" (definitions._QUESTION_ID).
+KEY = "="
+
+
+def _answer_key() -> ColumnElement[str]:
+    return Answer.question + KEY + cast(Answer.value, Text)  # SQLite may hold a number as a number
+
+
+def _answers_statement(field_id: str) -> Select[str, str, str, str, str, str]:
+    return (
+        select(
+            Answer.pseudonym,
+            _answer_key(),
+            func.coalesce(TextReview.status, ""),
+            func.coalesce(TextReview.text_hash, ""),
+            func.coalesce(Answer.scrubbed, ""),
+            # No scrubbed form, no hash: an empty form stays apart from none.
+            case((Answer.scrubbed.is_(None), ""), else_=func.coalesce(Answer.scrubbed_hash, "")),
+        )
+        .outerjoin(TextReview, TextReview.answer_id == Answer.id)
+        .where(Answer.field == field_id)
+    )
+
+
+def _about_statement() -> Select[str, str]:
+    # Everybody's: leaving out those who did not answer the field costs the database more than it
+    # saves here.
+    return select(Answer.pseudonym, _answer_key()).where(
+        Answer.field == ABOUT_ID, Answer.question.in_([qid for qid, _ in DEMOGRAPHICS])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    """What the database holds about a free text's release."""
+
+    status: str  # "released", "withheld" or ""
+    reviewed: str  # the hash of the text the review was made on
+    scrubbed: str  # its stored scrubbed form
+    scrubbed_from: str  # the hash of the text that form was made of ("": no form)
+
+
+SPAN = 1 << 31  # a question's (or demographic's) position and a code in one number: position·SPAN + code
+UNKNOWN = -1  # an answer to a question the questionnaire no longer has
+
+
+class _Reading:
+    """The people's arrays, filled in as the rows come.
+
+    A person's position is the order in which their first answer in the field came; while reading,
+    `position` finds it by pseudonym (and is dropped with the rest when the tally is made).
+    """
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questionnaire = questionnaire
+        self.position: dict[str, int] = {}
+        self.coders = [_AnswerCoder(q, questionnaire) for q in questionnaire.questions]
+        self.question = {q.id: i for i, q in enumerate(questionnaire.questions)}
+        self.known: dict[str, int] = {}  # "question=stored JSON" -> position·SPAN + code (not free texts)
+        self.codes = np.zeros((len(self.coders), 0), dtype=np.int32)
+        self.demographic = [_GroupCoder() for _ in DEMOGRAPHICS]
+        self.row_of = {qid: d for d, (qid, _) in enumerate(DEMOGRAPHICS)}
+        self.known_groups: dict[str, int] = {}  # "about question=stored JSON" -> demographic·SPAN + code
+        self.groups = np.zeros((len(DEMOGRAPHICS), 0), dtype=np.int32)
+        self.language = _LocaleCoder()
+        self.locale = np.zeros(0, dtype=np.int32)
+        self.submitted = np.zeros(0, dtype=np.bool_)
+        self.texts: list[ReleasedText] = []
+
+    def _grow(self) -> None:
+        """Room for everybody found so far, and as many again."""
+        size, room = len(self.position), self.codes.shape[1]
+        if size <= room:
+            return
+        more = max(size, 2 * room) - room
+        self.codes = np.pad(self.codes, ((0, 0), (0, more)))
+        self.groups = np.pad(self.groups, ((0, 0), (0, more)))
+        self.locale = np.pad(self.locale, (0, more), constant_values=self.language.code(""))
+        self.submitted = np.pad(self.submitted, (0, more))
+
+    def add_answers(self, columns: Columns) -> None:
+        """Columns: pseudonym, "question=stored JSON", review status, the reviewed text's hash, the
+        stored scrubbed form and the hash of the text it was made of (both "" where there is none)."""
+        pseudonyms, keys, statuses, reviewed, scrubbed, scrubbed_from = columns
+        at = _positions(self.position, pseudonyms)
+        self._grow()
+        found = list(map(self.known.get, keys))
+        for j in _missing(found):  # free texts, and values seen for the first time
+            review = _Review(statuses[j], reviewed[j], scrubbed[j], scrubbed_from[j])
+            found[j] = self._first(at[j], keys[j], review)
+        codes = np.array(found, dtype=np.int64)
+        people = np.array(at, dtype=np.intp)
+        counted = codes != UNKNOWN  # the person counts all the same
+        self.codes[codes[counted] // SPAN, people[counted]] = codes[counted] % SPAN
+
+    def _first(self, n: int, key: str, review: _Review) -> int:
+        """The code (position·SPAN + code) of a value not seen before, or of a free text."""
+        question, _, stored = key.partition(KEY)
+        i = self.question.get(question)
+        if i is None:
+            return UNKNOWN
+        coder = self.coders[i]
+        if not coder.text:
+            packed = self.known[key] = i * SPAN + coder.code(stored)
+            return packed
+        if review.status != "released" and coder.by_class and _starts_a_text(stored):
+            return i * SPAN + TEXT  # a text that was not released: only that there is one counts
+        value = _load(stored)
+        if review.status == "released" and _is_text(value):
+            # A review and a scrubbed form hold only for the text they were made of: a changed answer
+            # is not released, and an older text's scrubbed form never stands in for the current one.
+            current = text_hash(value)
+            if review.reviewed == current and review.scrubbed_from == current:
+                self.texts.append(ReleasedText(n, i, review.scrubbed))
+        return i * SPAN + coder.code_value(value)
+
+    def add_about(self, columns: Columns) -> None:
+        """Columns: pseudonym, "about question=stored JSON"."""
+        pseudonyms, keys = columns
+        # None (not in this field) becomes NaN: the positions stay whole numbers well below 2**53.
+        at = np.array(list(map(self.position.get, pseudonyms)), dtype=np.float64)
+        found = list(map(self.known_groups.get, keys))
+        for j in _missing(found):
+            found[j] = self._first_group(keys[j])
+        codes = np.array(found, dtype=np.int64)
+        here = ~np.isnan(at)
+        self.groups[codes[here] // SPAN, at[here].astype(np.intp)] = codes[here] % SPAN
+
+    def _first_group(self, key: str) -> int:
+        question, _, stored = key.partition(KEY)
+        d = self.row_of[question]
+        packed = self.known_groups[key] = d * SPAN + self.demographic[d].code(group_key(json.loads(stored)))
+        return packed
+
+    def add_locales(self, columns: Columns) -> None:
+        """Columns: pseudonym, locale (of every participant)."""
+        pseudonyms, locales = columns
+        at = np.array(list(map(self.position.get, pseudonyms)), dtype=np.float64)
+        here = ~np.isnan(at)
+        if here.any():
+            codes = np.array([self.language.code(locale) for locale in locales], dtype=np.int32)
+            self.locale[at[here].astype(np.intp)] = codes[here]
+
+    def add_submitted(self, columns: Columns) -> None:
+        """Column: pseudonym (of people who sent the field)."""
+        at = np.array(list(map(self.position.get, columns[0])), dtype=np.float64)
+        self.submitted[at[~np.isnan(at)].astype(np.intp)] = True
+
+    def tally(self, about: Questionnaire) -> Tally:
+        size = len(self.position)
+        self.position.clear()
+        answers = [coder.answers(self.codes[i, :size]) for i, coder in enumerate(self.coders)]
+        submitted = self.submitted[:size]
+        locale = self.locale[:size]
+        return Tally(
+            questionnaire=self.questionnaire,
+            about=about,
+            submitted=submitted,
+            locale=locale,
+            locales=self.language.locales,
+            groups={
+                qid: Groups(self.groups[d, :size], self.demographic[d].keys) for qid, d in self.row_of.items()
+            },
+            answers=answers,
+            asked=_asked(self.questionnaire, answers, submitted),
+            texts=_in_order(self.texts, self.language.locales, locale),
+        )
+
+
+def _positions(position: dict[str, int], pseudonyms: Sequence[str]) -> list[int]:
+    """Each pseudonym's position; people not seen before are given the next ones."""
+    found = list(map(position.get, pseudonyms))
+    if None in found:
+        new = dict.fromkeys(compress(pseudonyms, map(operator.is_, found, repeat(None))))
+        position.update(zip(new, range(len(position), len(position) + len(new)), strict=True))
+        found = list(map(position.get, pseudonyms))
+    return found  # type: ignore[return-value]
+
+
+def _missing(found: list[int | None]) -> list[int]:
+    """Where a look-up found nothing (a loop in C over all of them, in Python only over these)."""
+    return list(compress(range(len(found)), map(operator.is_, found, repeat(None))))
+
+
+def _in_order(texts: list[ReleasedText], locales: list[str], locale: Codes) -> list[ReleasedText]:
+    """The texts by question, text and language: an order that does not depend on the order in which the
+    database gave the rows (a release shuffles them anyway)."""
+    return sorted(texts, key=lambda t: (t.question, t.text, locales[locale[t.person]]))
+
+
+def _load(stored: str) -> Any:
+    """A stored JSON value; a string (a free text) the short way."""
+    if stored.startswith('"'):
+        try:
+            text, end = scanstring(stored, 1)
+        except ValueError:
+            pass
+        else:
+            if end == len(stored):
+                return text
+    return json.loads(stored)
+
+
+def _starts_a_text(stored: str) -> bool:
+    """Whether a stored JSON value is a string whose first character is not white space (so not empty
+    when stripped), told without decoding it."""
+    return len(stored) > 2 and stored[0] == '"' and stored[1] not in '"\\' and not stored[1].isspace()
+
+
+def _asked(questionnaire: Questionnaire, answers: Sequence[Answers], submitted: Flags) -> Flags:
+    """What was shown to each person (census.asked), worked out once for each combination of what it
+    depends on: whether they sent the field, which questions they answered, and their answers to the
+    questions that others depend on."""
+    if not len(submitted):
+        return np.zeros((0, len(answers)), dtype=np.bool_)
+    depended_on = {q.show_if.question for q in questionnaire.questions if q.show_if is not None}
+    columns = [submitted.astype(np.int32)]
+    columns += [a.codes if a.question.id in depended_on else (a.codes != NONE) for a in answers]
+    combinations, which = np.unique(np.column_stack(columns).astype(np.int32), axis=0, return_inverse=True)
+    shown = np.zeros((len(combinations), len(answers)), dtype=np.bool_)
+    for c, (sent, *person) in enumerate(combinations.tolist()):
+        stored = {
+            a.question.id: a.values[code] if a.question.id in depended_on else SOME_TEXT
+            for a, code in zip(answers, person, strict=True)
+            if code != NONE
+        }
+        ids = asked(questionnaire, stored, submitted=bool(sent))
+        shown[c] = [a.question.id in ids for a in answers]
+    found: Flags = shown[which.reshape(-1)]
+    return found
