@@ -308,7 +308,7 @@ Columns = Sequence[Sequence[str]]
 # COPY's text format escapes a backslash and these control characters; it writes no other escape.
 _COPY_ESCAPES = (("\\b", "\b"), ("\\f", "\f"), ("\\n", "\n"), ("\\r", "\r"), ("\\t", "\t"), ("\\v", "\v"))
 ROWS_PER_CHUNK = 10_000
-COPY_BYTES_PER_CHUNK = 1 << 20
+COPY_BYTES_PER_CHUNK = 1 << 18
 
 
 async def read_columns(
@@ -344,7 +344,7 @@ class _CopyText:
     """COPY's text format, cut into columns: one line per row (a line break in a value comes escaped),
     a tab between columns, a backslash before a tab, line break or backslash inside a value.
 
-    Whole lines of about a megabyte at a time: a line and a tab are then one split of the text, not a
+    Whole lines of a quarter megabyte at a time: a line and a tab are then one split of the text, not a
     Python object per row."""
 
     def __init__(self, width: int, handle: Callable[[Columns], None]) -> None:
@@ -373,12 +373,15 @@ class _CopyText:
             return
         text = data[: end - 1].decode()
         values = text.replace("\n", "\t").split("\t")
-        if "\\" in text:
-            for i in compress(range(len(values)), map(operator.contains, values, repeat("\\"))):
-                values[i] = _copy_unescape(values[i])
         if len(values) % self.width:
             raise ValueError("COPY gave rows of another width than the statement's")
-        self.handle([values[column :: self.width] for column in range(self.width)])
+        columns = [values[column :: self.width] for column in range(self.width)]
+        if "\\" in text:
+            for column in columns:
+                if "\\" in "".join(column):  # most columns have none: one look at all of them
+                    for i in compress(range(len(column)), map(operator.contains, column, repeat("\\"))):
+                        column[i] = _copy_unescape(column[i])
+        self.handle(columns)
 
 
 def _copy_unescape(value: str) -> str:

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -99,11 +100,37 @@ class Groups:
     keys: list[str]  # per code; keys[0] is NO_ANSWER
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasedText:
-    person: int
-    question: int  # position in the questionnaire
-    text: str  # its stored scrubbed form
+class ReleasedTexts:
+    """The free texts whose current version review released: each one's author (a position), question
+    (its position in the questionnaire) and stored scrubbed form. Kept as two arrays and a list, not
+    as an object each: a large field has tens of thousands."""
+
+    def __init__(self) -> None:
+        self.person = array("i")
+        self.question = array("i")
+        self.text: list[str] = []
+
+    def add(self, person: int, question: int, text: str) -> None:
+        self.person.append(person)
+        self.question.append(question)
+        self.text.append(text)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str]]:
+        return zip(self.person, self.question, self.text, strict=True)
+
+    def in_order(self, locales: list[str], locale: Codes) -> ReleasedTexts:
+        """The texts by question, text and language: an order that does not depend on the order in which
+        the database gave the rows (a release shuffles them anyway)."""
+        order = sorted(
+            range(len(self)), key=lambda t: (self.question[t], self.text[t], locales[locale[self.person[t]]])
+        )
+        out = ReleasedTexts()
+        for t in order:
+            out.add(self.person[t], self.question[t], self.text[t])
+        return out
 
 
 @dataclass(frozen=True)
@@ -116,7 +143,7 @@ class Tally:
     groups: Mapping[str, Groups]  # by about question id (DEMOGRAPHICS)
     answers: list[Answers]  # one per question of the questionnaire, in its order
     asked: Flags  # [person, question]: the question was shown to them
-    texts: list[ReleasedText]  # free texts whose current review released them, by question, text, language
+    texts: ReleasedTexts  # by question, text and language
 
     @property
     def people(self) -> int:
@@ -133,7 +160,7 @@ class Tally:
         codes = np.zeros((len(coders), len(people)), dtype=np.int32)
         groups = {qid: np.zeros(len(people), dtype=np.int32) for qid in demographic}
         asked_ = np.zeros((len(people), len(ids)), dtype=np.bool_)
-        texts: list[ReleasedText] = []
+        texts = ReleasedTexts()
         for n, person in enumerate(people):
             for qid, grouping in demographic.items():
                 groups[qid][n] = grouping.code(group_key(person.about.get(qid)))
@@ -143,7 +170,7 @@ class Tally:
                     codes[i, n] = coder.code_value(value)
                     scrubbed = person.released_texts.get(qid) if coder.text else None
                     if scrubbed is not None and _is_text(value):
-                        texts.append(ReleasedText(n, i, scrubbed))
+                        texts.add(n, i, scrubbed)
                 asked_[n, i] = qid in person.asked
         locale = np.array([language.code(p.locale) for p in people], dtype=np.int32)
         return Tally(
@@ -155,7 +182,7 @@ class Tally:
             groups={qid: Groups(groups[qid], coder.keys) for qid, coder in demographic.items()},
             answers=[coder.answers(codes[i]) for i, coder in enumerate(coders)],
             asked=asked_,
-            texts=_in_order(texts, language.locales, locale),
+            texts=texts.in_order(language.locales, locale),
         )
 
 
@@ -281,16 +308,6 @@ def _about_statement() -> Select[str, str]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Review:
-    """What the database holds about a free text's release."""
-
-    status: str  # "released", "withheld" or ""
-    reviewed: str  # the hash of the text the review was made on
-    scrubbed: str  # its stored scrubbed form
-    scrubbed_from: str  # the hash of the text that form was made of ("": no form)
-
-
 SPAN = 1 << 31  # a question's (or demographic's) position and a code in one number: position·SPAN + code
 UNKNOWN = -1  # an answer to a question the questionnaire no longer has
 
@@ -298,13 +315,13 @@ UNKNOWN = -1  # an answer to a question the questionnaire no longer has
 class _Reading:
     """The people's arrays, filled in as the rows come.
 
-    A person's position is the order in which their first answer in the field came; while reading,
-    `position` finds it by pseudonym (and is dropped with the rest when the tally is made).
+    A person's position is the order in which they were first seen; while reading, `people` finds it
+    by pseudonym (and is dropped with the rest when the tally is made).
     """
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         self.questionnaire = questionnaire
-        self.position: dict[str, int] = {}
+        self.people = _Index()
         self.coders = [_AnswerCoder(q, questionnaire) for q in questionnaire.questions]
         self.question = {q.id: i for i, q in enumerate(questionnaire.questions)}
         self.known: dict[str, int] = {}  # "question=stored JSON" -> position·SPAN + code (not free texts)
@@ -316,14 +333,14 @@ class _Reading:
         self.language = _LocaleCoder()
         self.locale = np.zeros(0, dtype=np.int32)
         self.submitted = np.zeros(0, dtype=np.bool_)
-        self.texts: list[ReleasedText] = []
+        self.texts = ReleasedTexts()
 
     def _grow(self) -> None:
         """Room for everybody found so far, and as many again."""
-        size, room = len(self.position), self.codes.shape[1]
+        size, room = self.people.size, self.codes.shape[1]
         if size <= room:
             return
-        more = max(size, 2 * room) - room
+        more = max(size, room + room // 2) - room
         self.codes = np.pad(self.codes, ((0, 0), (0, more)))
         self.groups = np.pad(self.groups, ((0, 0), (0, more)))
         self.locale = np.pad(self.locale, (0, more), constant_values=self.language.code(""))
@@ -333,19 +350,21 @@ class _Reading:
         """Columns: pseudonym, "question=stored JSON", review status, the reviewed text's hash, the
         stored scrubbed form and the hash of the text it was made of (both "" where there is none)."""
         pseudonyms, keys, statuses, reviewed, scrubbed, scrubbed_from = columns
-        at = _positions(self.position, pseudonyms)
+        at = self.people.find(pseudonyms, add=True)
         self._grow()
         found = list(map(self.known.get, keys))
         for j in _missing(found):  # free texts, and values seen for the first time
-            review = _Review(statuses[j], reviewed[j], scrubbed[j], scrubbed_from[j])
-            found[j] = self._first(at[j], keys[j], review)
+            found[j] = self._first(
+                int(at[j]), keys[j], statuses[j], reviewed[j], scrubbed[j], scrubbed_from[j]
+            )
         codes = np.array(found, dtype=np.int64)
-        people = np.array(at, dtype=np.intp)
         counted = codes != UNKNOWN  # the person counts all the same
-        self.codes[codes[counted] // SPAN, people[counted]] = codes[counted] % SPAN
+        self.codes[codes[counted] // SPAN, at[counted]] = codes[counted] % SPAN
 
-    def _first(self, n: int, key: str, review: _Review) -> int:
-        """The code (position·SPAN + code) of a value not seen before, or of a free text."""
+    def _first(self, n: int, key: str, status: str, reviewed: str, scrubbed: str, scrubbed_from: str) -> int:
+        """The code (position·SPAN + code) of a value not seen before, or of a free text (with what the
+        database holds about its release: the review's status and the hash of the text it was made on,
+        the stored scrubbed form and the hash of the text that was made of)."""
         question, _, stored = key.partition(KEY)
         i = self.question.get(question)
         if i is None:
@@ -354,28 +373,28 @@ class _Reading:
         if not coder.text:
             packed = self.known[key] = i * SPAN + coder.code(stored)
             return packed
-        if review.status != "released" and coder.by_class and _starts_a_text(stored):
+        released = status == "released"
+        if not released and coder.by_class and _starts_a_text(stored):
             return i * SPAN + TEXT  # a text that was not released: only that there is one counts
         value = _load(stored)
-        if review.status == "released" and _is_text(value):
+        if released and _is_text(value):
             # A review and a scrubbed form hold only for the text they were made of: a changed answer
             # is not released, and an older text's scrubbed form never stands in for the current one.
             current = text_hash(value)
-            if review.reviewed == current and review.scrubbed_from == current:
-                self.texts.append(ReleasedText(n, i, review.scrubbed))
+            if reviewed == current and scrubbed_from == current:
+                self.texts.add(n, i, scrubbed)
         return i * SPAN + coder.code_value(value)
 
     def add_about(self, columns: Columns) -> None:
         """Columns: pseudonym, "about question=stored JSON"."""
         pseudonyms, keys = columns
-        # None (not in this field) becomes NaN: the positions stay whole numbers well below 2**53.
-        at = np.array(list(map(self.position.get, pseudonyms)), dtype=np.float64)
+        at = self.people.find(pseudonyms)
         found = list(map(self.known_groups.get, keys))
         for j in _missing(found):
             found[j] = self._first_group(keys[j])
         codes = np.array(found, dtype=np.int64)
-        here = ~np.isnan(at)
-        self.groups[codes[here] // SPAN, at[here].astype(np.intp)] = codes[here] % SPAN
+        here = at >= 0  # the others did not answer this field
+        self.groups[codes[here] // SPAN, at[here]] = codes[here] % SPAN
 
     def _first_group(self, key: str) -> int:
         question, _, stored = key.partition(KEY)
@@ -386,20 +405,22 @@ class _Reading:
     def add_locales(self, columns: Columns) -> None:
         """Columns: pseudonym, locale (of every participant)."""
         pseudonyms, locales = columns
-        at = np.array(list(map(self.position.get, pseudonyms)), dtype=np.float64)
-        here = ~np.isnan(at)
+        at = self.people.find(pseudonyms)
+        here = at >= 0
         if here.any():
-            codes = np.array([self.language.code(locale) for locale in locales], dtype=np.int32)
-            self.locale[at[here].astype(np.intp)] = codes[here]
+            codes = np.array(
+                [self.language.code(locale) for locale in compress(locales, here)], dtype=np.int32
+            )
+            self.locale[at[here]] = codes
 
     def add_submitted(self, columns: Columns) -> None:
         """Column: pseudonym (of people who sent the field)."""
-        at = np.array(list(map(self.position.get, columns[0])), dtype=np.float64)
-        self.submitted[at[~np.isnan(at)].astype(np.intp)] = True
+        at = self.people.find(columns[0])
+        self.submitted[at[at >= 0]] = True
 
     def tally(self, about: Questionnaire) -> Tally:
-        size = len(self.position)
-        self.position.clear()
+        size = self.people.size
+        del self.people
         answers = [coder.answers(self.codes[i, :size]) for i, coder in enumerate(self.coders)]
         submitted = self.submitted[:size]
         locale = self.locale[:size]
@@ -414,29 +435,51 @@ class _Reading:
             },
             answers=answers,
             asked=_asked(self.questionnaire, answers, submitted),
-            texts=_in_order(self.texts, self.language.locales, locale),
+            texts=self.texts.in_order(self.language.locales, locale),
         )
 
 
-def _positions(position: dict[str, int], pseudonyms: Sequence[str]) -> list[int]:
-    """Each pseudonym's position; people not seen before are given the next ones."""
-    found = list(map(position.get, pseudonyms))
-    if None in found:
-        new = dict.fromkeys(compress(pseudonyms, map(operator.is_, found, repeat(None))))
-        position.update(zip(new, range(len(position), len(position) + len(new)), strict=True))
-        found = list(map(position.get, pseudonyms))
-    return found  # type: ignore[return-value]
+class _Index:
+    """The pseudonyms seen so far, sorted, with each one's position: some 70 bytes a person, where a
+    dictionary would take three times as much.
+
+    A person's answers mostly come one after the other (they were written together): each run of the
+    same pseudonym is looked up once."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype="S64")  # wider if a longer pseudonym comes
+        self.positions = np.zeros(0, dtype=np.intp)
+        self.size = 0
+
+    def find(self, pseudonyms: Sequence[str], *, add: bool = False) -> npt.NDArray[np.intp]:
+        """Each pseudonym's position; -1 for one not seen before, or (`add`) the next free one."""
+        if not pseudonyms:
+            return np.zeros(0, dtype=np.intp)
+        starts = [0, *compress(range(1, len(pseudonyms)), map(operator.ne, pseudonyms[1:], pseudonyms[:-1]))]
+        wanted = np.array([pseudonyms[i].encode() for i in starts])
+        if wanted.itemsize > self.keys.itemsize:
+            self.keys = self.keys.astype(wanted.dtype)
+        wanted = wanted.astype(self.keys.dtype)
+        found = self._lookup(wanted)
+        if add and (found < 0).any():
+            new = np.unique(wanted[found < 0])
+            where = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, where, new)
+            self.positions = np.insert(self.positions, where, np.arange(self.size, self.size + len(new)))
+            self.size += len(new)
+            found = self._lookup(wanted)
+        return np.repeat(found, np.diff([*starts, len(pseudonyms)]))
+
+    def _lookup(self, wanted: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
+        if not self.size:
+            return np.full(len(wanted), -1, dtype=np.intp)
+        at = np.minimum(np.searchsorted(self.keys, wanted), self.size - 1)
+        return np.where(self.keys[at] == wanted, self.positions[at], -1)
 
 
 def _missing(found: list[int | None]) -> list[int]:
     """Where a look-up found nothing (a loop in C over all of them, in Python only over these)."""
     return list(compress(range(len(found)), map(operator.is_, found, repeat(None))))
-
-
-def _in_order(texts: list[ReleasedText], locales: list[str], locale: Codes) -> list[ReleasedText]:
-    """The texts by question, text and language: an order that does not depend on the order in which the
-    database gave the rows (a release shuffles them anyway)."""
-    return sorted(texts, key=lambda t: (t.question, t.text, locales[locale[t.person]]))
 
 
 def _load(stored: str) -> Any:
@@ -462,20 +505,31 @@ def _asked(questionnaire: Questionnaire, answers: Sequence[Answers], submitted: 
     """What was shown to each person (census.asked), worked out once for each combination of what it
     depends on: whether they sent the field, which questions they answered, and their answers to the
     questions that others depend on."""
-    if not len(submitted):
-        return np.zeros((0, len(answers)), dtype=np.bool_)
     depended_on = {q.show_if.question for q in questionnaire.questions if q.show_if is not None}
-    columns = [submitted.astype(np.int32)]
+    columns: list[npt.NDArray[Any]] = [submitted]
     columns += [a.codes if a.question.id in depended_on else (a.codes != NONE) for a in answers]
-    combinations, which = np.unique(np.column_stack(columns).astype(np.int32), axis=0, return_inverse=True)
+    combination = _combined(columns)
+    combinations, first, which = np.unique(combination, return_index=True, return_inverse=True)
     shown = np.zeros((len(combinations), len(answers)), dtype=np.bool_)
-    for c, (sent, *person) in enumerate(combinations.tolist()):
+    for c, person in enumerate(first.tolist()):
         stored = {
-            a.question.id: a.values[code] if a.question.id in depended_on else SOME_TEXT
-            for a, code in zip(answers, person, strict=True)
-            if code != NONE
+            a.question.id: a.values[a.codes[person]] if a.question.id in depended_on else SOME_TEXT
+            for a in answers
+            if a.codes[person] != NONE
         }
-        ids = asked(questionnaire, stored, submitted=bool(sent))
+        ids = asked(questionnaire, stored, submitted=bool(submitted[person]))
         shown[c] = [a.question.id in ids for a in answers]
     found: Flags = shown[which.reshape(-1)]
     return found
+
+
+def _combined(columns: Sequence[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
+    """One whole number per row that is the same exactly where the row's values in all columns are."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        values = column.astype(np.int64)
+        base = int(values.max(initial=0)) + 1
+        if int(combined.max(initial=0)) >= (2**62) // base:  # renumber densely before it could overflow
+            combined = np.unique(combined, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        combined = combined * base + values
+    return combined

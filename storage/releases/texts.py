@@ -40,18 +40,16 @@ def free_texts(
         for locale, many in zip(tally.locales, speakers, strict=True)
     ]
     texts: list[FreeText] = []
-    for found in tally.texts:
-        if not people[found.person] or not tally.asked[found.person, found.question]:
-            continue
-        question = questions[found.question]
-        language = languages[tally.locale[found.person]]
-        texts.append(FreeText(question.id, question.text, language, found.text))
+    for person, i, text in tally.texts:
+        if people[person] and tally.asked[person, i]:
+            question = questions[i]
+            texts.append(FreeText(question.id, question.text, languages[tally.locale[person]], text))
     written = 0  # texts of the population, to questions they were asked: released or held back
     for i, question in enumerate(questions):
         if question.type != "text":
             continue
         answers = tally.answers[i]
-        text = np.array([picked == () for picked in answers.picked], dtype=np.bool_)
-        written += int(np.count_nonzero(text[answers.codes] & people & tally.asked[:, i]))
+        wrote = np.array([picked == () for picked in answers.picked], dtype=np.bool_)  # per code: a text
+        written += int(np.count_nonzero(wrote[answers.codes] & people & tally.asked[:, i]))
     rng.shuffle(texts)
     return texts, written - len(texts)
