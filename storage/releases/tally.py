@@ -440,15 +440,20 @@ class _Reading:
 
 
 class _Index:
-    """The pseudonyms seen so far, sorted, with each one's position: some 70 bytes a person, where a
+    """The pseudonyms seen so far, sorted, with each one's position: some 80 bytes a person, where a
     dictionary would take three times as much.
 
     A person's answers mostly come one after the other (they were written together): each run of the
-    same pseudonym is looked up once."""
+    same pseudonym is looked up once, by binary search on the first eight bytes (a number) and then
+    compared whole. New people go into a small sorted array of their own, merged into the large one
+    now and then: inserting into the large one for every few thousand rows would move all of it each
+    time."""
+
+    RECENT = 16_384  # new people held apart before they are merged in
 
     def __init__(self) -> None:
-        self.keys = np.zeros(0, dtype="S64")  # wider if a longer pseudonym comes
-        self.positions = np.zeros(0, dtype=np.intp)
+        self.main = _Sorted.of(np.zeros(0, dtype="S64"), np.zeros(0, dtype=np.intp))
+        self.recent = self.main
         self.size = 0
 
     def find(self, pseudonyms: Sequence[str], *, add: bool = False) -> npt.NDArray[np.intp]:
@@ -457,24 +462,77 @@ class _Index:
             return np.zeros(0, dtype=np.intp)
         starts = [0, *compress(range(1, len(pseudonyms)), map(operator.ne, pseudonyms[1:], pseudonyms[:-1]))]
         wanted = np.array([pseudonyms[i].encode() for i in starts])
-        if wanted.itemsize > self.keys.itemsize:
-            self.keys = self.keys.astype(wanted.dtype)
-        wanted = wanted.astype(self.keys.dtype)
-        found = self._lookup(wanted)
-        if add and (found < 0).any():
-            new = np.unique(wanted[found < 0])
-            where = np.searchsorted(self.keys, new)
-            self.keys = np.insert(self.keys, where, new)
-            self.positions = np.insert(self.positions, where, np.arange(self.size, self.size + len(new)))
+        width = max(wanted.itemsize, self.main.keys.itemsize)  # wider if a longer pseudonym comes
+        self.main, self.recent = self.main.widened(width), self.recent.widened(width)
+        wanted = wanted.astype(self.main.keys.dtype)
+        prefix = _prefix(wanted)
+        found = self.main.lookup(wanted, prefix)
+        missing = found < 0
+        if missing.any():
+            found[missing] = self.recent.lookup(wanted[missing], prefix[missing])
+            missing = found < 0
+        if add and missing.any():
+            new, which = np.unique(wanted[missing], return_inverse=True)
+            given = np.arange(self.size, self.size + len(new))
             self.size += len(new)
-            found = self._lookup(wanted)
+            found[missing] = given[which.reshape(-1)]
+            self.recent = self.recent.with_(new, given)
+            if len(self.recent.keys) >= self.RECENT:
+                self.main = self.main.with_(self.recent.keys, self.recent.positions)
+                self.recent = _Sorted.of(self.main.keys[:0], self.main.positions[:0])
         return np.repeat(found, np.diff([*starts, len(pseudonyms)]))
 
-    def _lookup(self, wanted: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
-        if not self.size:
-            return np.full(len(wanted), -1, dtype=np.intp)
-        at = np.minimum(np.searchsorted(self.keys, wanted), self.size - 1)
-        return np.where(self.keys[at] == wanted, self.positions[at], -1)
+
+@dataclass(frozen=True)
+class _Sorted:
+    """Keys in byte order, their first eight bytes as numbers, and a position for each."""
+
+    keys: npt.NDArray[np.bytes_]
+    positions: npt.NDArray[np.intp]
+    prefixes: npt.NDArray[np.uint64]
+
+    @staticmethod
+    def of(keys: npt.NDArray[np.bytes_], positions: npt.NDArray[np.intp]) -> _Sorted:
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        return _Sorted(keys, positions[order], _prefix(keys))
+
+    def widened(self, width: int) -> _Sorted:
+        if self.keys.itemsize >= width:
+            return self
+        return _Sorted(self.keys.astype(f"S{width}"), self.positions, self.prefixes)
+
+    def with_(self, keys: npt.NDArray[np.bytes_], positions: npt.NDArray[np.intp]) -> _Sorted:
+        """These and more keys (none of them here yet), in order."""
+        return _Sorted.of(np.concatenate([self.keys, keys]), np.concatenate([self.positions, positions]))
+
+    def lookup(self, wanted: npt.NDArray[np.bytes_], prefix: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        """Each wanted key's position, -1 where it is not here."""
+        found = np.full(len(wanted), -1, dtype=np.intp)
+        if not len(self.keys):
+            return found
+        prefixes = self.prefixes
+        at = np.searchsorted(prefixes, prefix)
+        pending = np.arange(len(wanted))
+        while len(pending):  # once, unless two keys share their first eight bytes
+            near = at[pending]
+            inside = near < len(self.keys)
+            pending, near = pending[inside], near[inside]
+            same = prefixes[near] == prefix[pending]
+            pending, near = pending[same], near[same]
+            hit = self.keys[near] == wanted[pending]
+            found[pending[hit]] = self.positions[near[hit]]
+            pending = pending[~hit]
+            at[pending] += 1
+        return found
+
+
+def _prefix(keys: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:
+    """The first eight bytes of each key, as a number that sorts as the bytes do."""
+    raw = keys.view(np.uint8).reshape(len(keys), keys.itemsize)
+    head = np.zeros((len(keys), 8), dtype=np.uint8)
+    head[:, : min(8, keys.itemsize)] = raw[:, :8]
+    return head.view(">u8").reshape(-1).astype(np.uint64)
 
 
 def _missing(found: list[int | None]) -> list[int]:

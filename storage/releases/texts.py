@@ -13,6 +13,7 @@ version is held back.
 from __future__ import annotations
 
 import random
+from itertools import compress
 
 import numpy as np
 
@@ -39,11 +40,15 @@ def free_texts(
         language_name(locale) if many >= k else OTHER_LANGUAGE
         for locale, many in zip(tally.locales, speakers, strict=True)
     ]
-    texts: list[FreeText] = []
-    for person, i, text in tally.texts:
-        if people[person] and tally.asked[person, i]:
-            question = questions[i]
-            texts.append(FreeText(question.id, question.text, languages[tally.locale[person]], text))
+    released = tally.texts
+    authors, asked_ = np.asarray(released.person, np.intp), np.asarray(released.question, np.intp)
+    shown = people[authors] & tally.asked[authors, asked_]
+    texts = [
+        FreeText(questions[i].id, questions[i].text, languages[locale], text)
+        for i, locale, text in compress(
+            zip(released.question, tally.locale[authors].tolist(), released.text, strict=True), shown.tolist()
+        )
+    ]
     written = 0  # texts of the population, to questions they were asked: released or held back
     for i, question in enumerate(questions):
         if question.type != "text":

@@ -80,17 +80,15 @@ def write_csv(release: Release, path: Path) -> None:
 
 
 def _field(value: Value) -> str:
+    if isinstance(value, str):  # the most common, first: a large release has tens of thousands of texts
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        return decimal(value)
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return decimal(value)
 
 
 def _table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Value]]) -> None:
