@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Select, Text, case, cast, func, select
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.definitions import ABOUT_ID, NO_ANSWER, Catalogue, Question, Questionnaire
@@ -267,11 +267,11 @@ async def read_tally(session: AsyncSession, catalogue: Catalogue, field_id: str)
     if questionnaire is None or field_id == ABOUT_ID:
         raise ValueError(f"unknown field '{field_id}'")
     reading = _Reading(questionnaire)
-    await read_columns(session, _answers_statement(field_id), reading.add_answers)
+    texts = [q.id for q in questionnaire.questions if q.type == "text"]
+    await read_columns(session, _choices_statement(field_id, texts), reading.add_answers)
+    await read_columns(session, _texts_statement(field_id, texts), reading.add_answers)
     await read_columns(session, _about_statement(), reading.add_about)
-    await read_columns(session, select(Participant.pseudonym, Participant.locale), reading.add_locales)
-    sent = select(FieldCompletion.pseudonym).where(FieldCompletion.field == field_id)
-    await read_columns(session, sent, reading.add_submitted)
+    await read_columns(session, _participants_statement(field_id), reading.add_participants)
     return reading.tally(catalogue.about)
 
 
@@ -284,7 +284,16 @@ def _answer_key() -> ColumnElement[str]:
     return Answer.question + KEY + cast(Answer.value, Text)  # SQLite may hold a number as a number
 
 
-def _answers_statement(field_id: str) -> Select[str, str, str, str, str, str]:
+def _choices_statement(field_id: str, texts: list[str]) -> Select[str, str]:
+    """The field's answers but its free texts (answers to questions it no longer has among them)."""
+    return select(Answer.pseudonym, _answer_key()).where(
+        Answer.field == field_id, Answer.question.not_in(texts)
+    )
+
+
+def _texts_statement(field_id: str, texts: list[str]) -> Select[str, str, str, str, str, str]:
+    """The field's free texts, with their review and stored scrubbed form (apart from the other
+    answers: joining the reviews to every answer would cost the database more than reading twice)."""
     return (
         select(
             Answer.pseudonym,
@@ -296,7 +305,7 @@ def _answers_statement(field_id: str) -> Select[str, str, str, str, str, str]:
             case((Answer.scrubbed.is_(None), ""), else_=func.coalesce(Answer.scrubbed_hash, "")),
         )
         .outerjoin(TextReview, TextReview.answer_id == Answer.id)
-        .where(Answer.field == field_id)
+        .where(Answer.field == field_id, Answer.question.in_(texts))
     )
 
 
@@ -308,8 +317,16 @@ def _about_statement() -> Select[str, str]:
     )
 
 
+def _participants_statement(field_id: str) -> Select[str, str, str]:
+    sent = and_(FieldCompletion.pseudonym == Participant.pseudonym, FieldCompletion.field == field_id)
+    return select(
+        Participant.pseudonym, Participant.locale, func.coalesce(FieldCompletion.field, "")
+    ).outerjoin(FieldCompletion, sent)
+
+
 SPAN = 1 << 31  # a question's (or demographic's) position and a code in one number: position·SPAN + code
 UNKNOWN = -1  # an answer to a question the questionnaire no longer has
+NO_REVIEW = ["", "", "", ""]
 
 
 class _Reading:
@@ -347,16 +364,18 @@ class _Reading:
         self.submitted = np.pad(self.submitted, (0, more))
 
     def add_answers(self, columns: Columns) -> None:
-        """Columns: pseudonym, "question=stored JSON", review status, the reviewed text's hash, the
-        stored scrubbed form and the hash of the text it was made of (both "" where there is none)."""
-        pseudonyms, keys, statuses, reviewed, scrubbed, scrubbed_from = columns
+        """Columns: pseudonym, "question=stored JSON"; for free texts also the review's status, the
+        reviewed text's hash, the stored scrubbed form and the hash of the text it was made of (both ""
+        where there is none)."""
+        pseudonyms, keys, *review = columns
         at = self.people.find(pseudonyms, add=True)
         self._grow()
         found = list(map(self.known.get, keys))
         for j in _missing(found):  # free texts, and values seen for the first time
-            found[j] = self._first(
-                int(at[j]), keys[j], statuses[j], reviewed[j], scrubbed[j], scrubbed_from[j]
+            status, reviewed, scrubbed, scrubbed_from = (
+                (column[j] for column in review) if review else NO_REVIEW
             )
+            found[j] = self._first(int(at[j]), keys[j], status, reviewed, scrubbed, scrubbed_from)
         codes = np.array(found, dtype=np.int64)
         counted = codes != UNKNOWN  # the person counts all the same
         self.codes[codes[counted] // SPAN, at[counted]] = codes[counted] % SPAN
@@ -402,21 +421,14 @@ class _Reading:
         packed = self.known_groups[key] = d * SPAN + self.demographic[d].code(group_key(json.loads(stored)))
         return packed
 
-    def add_locales(self, columns: Columns) -> None:
-        """Columns: pseudonym, locale (of every participant)."""
-        pseudonyms, locales = columns
+    def add_participants(self, columns: Columns) -> None:
+        """Columns: pseudonym, locale, the field if they sent it (of every participant)."""
+        pseudonyms, locales, sent = columns
         at = self.people.find(pseudonyms)
-        here = at >= 0
+        here = at >= 0  # the others did not answer this field
         if here.any():
-            codes = np.array(
-                [self.language.code(locale) for locale in compress(locales, here)], dtype=np.int32
-            )
-            self.locale[at[here]] = codes
-
-    def add_submitted(self, columns: Columns) -> None:
-        """Column: pseudonym (of people who sent the field)."""
-        at = self.people.find(columns[0])
-        self.submitted[at[at >= 0]] = True
+            self.locale[at[here]] = [self.language.code(locale) for locale in compress(locales, here)]
+            self.submitted[at[here]] = [bool(field) for field in compress(sent, here)]
 
     def tally(self, about: Questionnaire) -> Tally:
         size = self.people.size
