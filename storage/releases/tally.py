@@ -31,7 +31,7 @@ import operator
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -123,13 +123,13 @@ class ReleasedTexts:
 
     def in_order(self, locales: list[str], locale: Codes) -> ReleasedTexts:
         """The texts by question, text and language: an order that does not depend on the order in which
-        the database gave the rows (a release shuffles them anyway)."""
-        order = sorted(
-            range(len(self)), key=lambda t: (self.question[t], self.text[t], locales[locale[self.person[t]]])
-        )
+        the database gave the rows (a release shuffles them anyway; equal ones are the same text)."""
+        languages = [locales[code] for code in locale[np.asarray(self.person, dtype=np.intp)].tolist()]
         out = ReleasedTexts()
-        for t in order:
-            out.add(self.person[t], self.question[t], self.text[t])
+        for question, text, _, person in sorted(
+            zip(self.question, self.text, languages, self.person, strict=True)
+        ):
+            out.add(person, question, text)
         return out
 
 
@@ -269,7 +269,7 @@ async def read_tally(session: AsyncSession, catalogue: Catalogue, field_id: str)
     reading = _Reading(questionnaire)
     texts = [q.id for q in questionnaire.questions if q.type == "text"]
     await read_columns(session, _choices_statement(field_id, texts), reading.add_answers)
-    await read_columns(session, _texts_statement(field_id, texts), reading.add_answers)
+    await read_columns(session, _texts_statement(field_id, texts), reading.add_texts)
     await read_columns(session, _about_statement(), reading.add_about)
     await read_columns(session, _participants_statement(field_id), reading.add_participants)
     return reading.tally(catalogue.about)
@@ -326,7 +326,6 @@ def _participants_statement(field_id: str) -> Select[str, str, str]:
 
 SPAN = 1 << 31  # a question's (or demographic's) position and a code in one number: position·SPAN + code
 UNKNOWN = -1  # an answer to a question the questionnaire no longer has
-NO_REVIEW = ["", "", "", ""]
 
 
 class _Reading:
@@ -364,56 +363,73 @@ class _Reading:
         self.submitted = np.pad(self.submitted, (0, more))
 
     def add_answers(self, columns: Columns) -> None:
-        """Columns: pseudonym, "question=stored JSON"; for free texts also the review's status, the
-        reviewed text's hash, the stored scrubbed form and the hash of the text it was made of (both ""
-        where there is none)."""
-        pseudonyms, keys, *review = columns
+        """Columns: pseudonym, "question=stored JSON" (of all but the free texts)."""
+        pseudonyms, keys = columns
         at = self.people.find(pseudonyms, add=True)
         self._grow()
-        found = list(map(self.known.get, keys))
-        for j in _missing(found):  # free texts, and values seen for the first time
-            status, reviewed, scrubbed, scrubbed_from = (
-                (column[j] for column in review) if review else NO_REVIEW
-            )
-            found[j] = self._first(int(at[j]), keys[j], status, reviewed, scrubbed, scrubbed_from)
-        codes = np.array(found, dtype=np.int64)
-        counted = codes != UNKNOWN  # the person counts all the same
-        self.codes[codes[counted] // SPAN, at[counted]] = codes[counted] % SPAN
+        codes = _looked_up(self.known, keys)
+        for j in np.flatnonzero(np.isnan(codes)).tolist():  # values seen for the first time
+            codes[j] = self._first(keys[j])
+        self._set(self.codes, codes.astype(np.int64), at)
 
-    def _first(self, n: int, key: str, status: str, reviewed: str, scrubbed: str, scrubbed_from: str) -> int:
-        """The code (position·SPAN + code) of a value not seen before, or of a free text (with what the
-        database holds about its release: the review's status and the hash of the text it was made on,
-        the stored scrubbed form and the hash of the text that was made of)."""
+    def _first(self, key: str) -> int:
+        """The code (position·SPAN + code) of a value not seen before."""
         question, _, stored = key.partition(KEY)
         i = self.question.get(question)
         if i is None:
-            return UNKNOWN
-        coder = self.coders[i]
-        if not coder.text:
-            packed = self.known[key] = i * SPAN + coder.code(stored)
-            return packed
-        released = status == "released"
-        if not released and coder.by_class and _starts_a_text(stored):
-            return i * SPAN + TEXT  # a text that was not released: only that there is one counts
-        value = _load(stored)
-        if released and _is_text(value):
-            # A review and a scrubbed form hold only for the text they were made of: a changed answer
-            # is not released, and an older text's scrubbed form never stands in for the current one.
-            current = text_hash(value)
-            if reviewed == current and scrubbed_from == current:
-                self.texts.add(n, i, scrubbed)
-        return i * SPAN + coder.code_value(value)
+            packed = UNKNOWN
+        elif self.coders[i].text:  # not read with its review: held back, if it is a text
+            return i * SPAN + self.coders[i].code_value(_load(stored))
+        else:
+            packed = i * SPAN + self.coders[i].code(stored)
+        self.known[key] = packed
+        return packed
+
+    def add_texts(self, columns: Columns) -> None:
+        """Columns: pseudonym, "question=stored JSON", the review's status, the reviewed text's hash, the
+        stored scrubbed form and the hash of the text it was made of (each "" where there is none)."""
+        pseudonyms, keys, statuses, reviewed, scrubbed, scrubbed_from = columns
+        at = self.people.find(pseudonyms, add=True)
+        self._grow()
+        codes: list[int] = []
+        rows = zip(at.tolist(), keys, statuses, reviewed, scrubbed, scrubbed_from, strict=True)
+        for n, key, status, review, form, made_of in rows:
+            question, _, stored = key.partition(KEY)
+            i = self.question.get(question)
+            if i is None:  # not asked for, but the person counts
+                codes.append(UNKNOWN)
+                continue
+            coder = self.coders[i]
+            released = status == "released"
+            if not released and coder.by_class and _starts_a_text(stored):
+                codes.append(i * SPAN + TEXT)  # a text that was not released: only that there is one counts
+                continue
+            value = _load(stored)
+            if released and _is_text(value):
+                # A review and a scrubbed form hold only for the text they were made of: a changed
+                # answer is not released, and an older text's scrubbed form never stands in for the
+                # current one.
+                current = text_hash(value)
+                if review == current and made_of == current:
+                    self.texts.add(n, i, form)
+            codes.append(i * SPAN + coder.code_value(value))
+        self._set(self.codes, np.array(codes, dtype=np.int64), at)
+
+    @staticmethod
+    def _set(into: Codes, codes: npt.NDArray[np.int64], at: npt.NDArray[np.intp]) -> None:
+        """Each row's code (row·SPAN + code) into the arrays, at its person's position."""
+        counted = codes != UNKNOWN
+        into[codes[counted] // SPAN, at[counted]] = codes[counted] % SPAN
 
     def add_about(self, columns: Columns) -> None:
-        """Columns: pseudonym, "about question=stored JSON"."""
+        """Columns: pseudonym, "about question=stored JSON" (of every participant)."""
         pseudonyms, keys = columns
         at = self.people.find(pseudonyms)
-        found = list(map(self.known_groups.get, keys))
-        for j in _missing(found):
-            found[j] = self._first_group(keys[j])
-        codes = np.array(found, dtype=np.int64)
+        codes = _looked_up(self.known_groups, keys)
+        for j in np.flatnonzero(np.isnan(codes)).tolist():
+            codes[j] = self._first_group(keys[j])
         here = at >= 0  # the others did not answer this field
-        self.groups[codes[here] // SPAN, at[here]] = codes[here] % SPAN
+        self._set(self.groups, codes.astype(np.int64)[here], at[here])
 
     def _first_group(self, key: str) -> int:
         question, _, stored = key.partition(KEY)
@@ -547,9 +563,9 @@ def _prefix(keys: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:
     return head.view(">u8").reshape(-1).astype(np.uint64)
 
 
-def _missing(found: list[int | None]) -> list[int]:
-    """Where a look-up found nothing (a loop in C over all of them, in Python only over these)."""
-    return list(compress(range(len(found)), map(operator.is_, found, repeat(None))))
+def _looked_up(known: dict[str, int], keys: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Each key's code, NaN where it is not known yet (a loop in C; codes stay well below 2**53)."""
+    return np.array(list(map(known.get, keys)), dtype=np.float64)
 
 
 def _load(stored: str) -> Any:
