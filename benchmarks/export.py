@@ -38,8 +38,10 @@ report the parent's size. Elsewhere ru_maxrss is used.
 
 On PostgreSQL, PostgreSQL's own `COPY (SELECT pseudonym, field, question, value, answered_at
 FROM answers WHERE field = ...) TO STDOUT` of the same rows into a temporary file is timed as
-the reference: no export can read the rows faster than that. Each format's speed is also given as a
-share of COPY's answers per second.
+the reference, three times; the median counts (one run alone varies by half on a busy machine): no
+export can read the rows faster than that. Each format's speed is also given as a share of COPY's
+answers per second. A release reads with COPY as well (storage/dialect.read_columns), in four
+statements.
 
 The CSV child then runs the steps of `make_release` and the writer once more, one at a time, and
 prints their seconds (after its peak RSS is taken): reading (storage/releases/tally.py), counting the

@@ -1,5 +1,6 @@
 """Everything that differs between SQLite and PostgreSQL, in one place: INSERT ... ON CONFLICT (the two
-dialects spell it in different modules), the per-person turn lock, and the sender lock.
+dialects spell it in different modules), the per-person turn lock, the sender lock, the lock that
+orders releases with deletions, and how a release reads many rows (COPY on PostgreSQL).
 
 PostgreSQL coordinates replicas with advisory locks; SQLite has one writer at a time by nature, and a
 file lock next to the database file stands in for the sender's advisory lock.

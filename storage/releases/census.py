@@ -1,8 +1,10 @@
-"""Everyone who answered one field, read once and held without pseudonyms, for the release builders.
+"""Everyone who answered one field, each person's rows put together without pseudonyms: what row-level
+data are made of (storage/releases/microdata.py), and how the tests describe a field.
 
-`take_census` reads the database in batches of `BATCH` people , so memory
-grows with the number of respondents, not with the number of answers; the pseudonyms are dropped as
-soon as a person's rows are put together.
+`take_census` reads the database in batches of `BATCH` people, so memory grows with the number of
+respondents, not with the number of answers; the pseudonyms are dropped as soon as a person's rows are
+put together. A `Respondent` holds dictionaries (some kilobytes a person): tables and free texts are
+counted from the much smaller tally instead (storage/releases/tally.py, `Tally.of` a census).
 """
 
 from __future__ import annotations

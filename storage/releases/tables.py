@@ -1,4 +1,5 @@
-"""A field's tables, counted from a census and protected: what a working group reads first.
+"""A field's tables, counted from a tally (storage/releases/tally.py) and protected: what a working group
+reads first.
 
 Per question: a count per answer (German labels, in the questionnaire's order; answers no longer offered
 after them; "Keine Angabe" last where it is offered) with its base (asked, answered, "Keine Angabe"),
@@ -10,6 +11,11 @@ Groups of a breakdown with fewer than k people asked are merged into "weitere (z
 follow-up question's groups are made from the groups of the question it follows (merged further where
 needed), so that how many were asked the follow-up in a group is always a sum of published groups of
 the earlier question: the protection (storage/releases/protection.py) can then hold that link exactly.
+
+Counting is numpy's: per question and demographic one histogram of the people asked, by group and by
+answer code (`Demographic.histograms`); every count of a group, a merged group or a column is a sum of
+its rows, weighted by what each answer code stands for (`_Counting`). So the work grows with the
+number of groups and answers, and once with the number of people for each histogram.
 """
 
 from __future__ import annotations

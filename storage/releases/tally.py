@@ -1,27 +1,33 @@
-"""Everyone who answered one field, as small whole-number codes per person: what a release's tables and
-its list of free texts are counted from.
+"""Everyone who answered one field, as small whole numbers per person: what a release's tables and its
+list of free texts are counted from.
 
 A person is a position in a few arrays: whether they sent the field, their language, their group in each
-demographic, and per question a code that stands for their stored answer (0: none stored). A code's
-meaning is kept once, however many people gave that answer: the stored value, and the answer ids it
-stands for. What was shown to a person follows from their answers (census.asked), worked out once per
-combination of the answers it depends on. Of free texts only the released ones are kept, as text.
+demographic, and per question a code that stands for their stored answer (0: none stored). What a code
+means is kept once, however many people gave that answer: the stored value and the answer ids it stands
+for. What was shown to a person follows from their answers (census.asked), worked out once for each
+combination of what it depends on. Of the free texts only the released ones are kept, in their stored
+scrubbed form.
 
-So the memory a release needs grows by some bytes per person (3.7 MB for 100,000 people who answered ten
-questions), not by the dictionaries of a `Respondent` per person (about 4 kB each), and counting is
-numpy's work over the arrays.
+So a release needs some 70 bytes a person and the released texts, where a `Respondent` with its
+dictionaries takes kilobytes, and counting is numpy's work over the arrays (benchmarks/export.py: the
+CSV release of 1,000,000 answers of 100,000 people peaks some 20 MB above that of 100,000 answers).
 
-`read_tally` reads a field straight from the database in three statements: the people (with their
-language and whether they sent the field), the field's answers (with their text reviews), and the
-demographic answers of those people. The pseudonyms serve to put rows together while reading: they are
-kept sorted in one array of bytes (64 bytes a person) and dropped when the reading is done; a person's
-position is their pseudonym's rank, so the same data gives the same positions on SQLite and
-PostgreSQL. `Tally.of` makes the same from a `Census` read or built otherwise (the tests, row-level
-data).
+`read_tally` reads the field in four statements, each through `storage.dialect.read_columns` (COPY
+on PostgreSQL): the field's answers but the free texts; the free texts with their reviews and scrubbed
+forms; everybody's demographic answers; everybody's language and whether they sent the field. A
+question and its stored JSON text come as one string: one look-up finds the code, and each distinct
+value is decoded once. The pseudonyms only put a person's rows together while the field is read
+(`_Index`: sorted bytes, some 80 bytes a person) and are dropped before anything is counted. A
+person's position is the order in which they were first seen; nothing a release shows depends on it
+(the texts are put in an order of their own before they are shuffled), so the same data give the same
+release on SQLite and PostgreSQL, and the same as the census gives (`Tally.of`, for the tests and for
+releases made from a census).
 
-Someone who deletes everything while a release is read is counted in it or not, as a whole where the
-database's statements allow: a person whose field answers are gone by the time they are read is not
-counted; people who answered the field only after the first statement are not either.
+Each statement sees the data as they are when it runs, as the census's statements did: someone who
+deletes everything while a release is read may be counted with their answers but without their
+language or demographics (the differencing rules count them as in the release either way, see
+storage/releases/differencing.py), and someone who answers the field while it is read may be counted
+with what the later statements saw.
 """
 
 from __future__ import annotations
