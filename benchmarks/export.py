@@ -17,7 +17,10 @@ PostgreSQL database that is dropped at the end. Its shape follows what the bot s
   a released text carries its stored scrubbed form, as staff review leaves it (bot/usecases/reviews.py).
 
 N (`--answers`) counts the field answers; the number of people is N divided by the number of
-questions in the field.
+questions in the field. Several sizes (`--answers 100000,1000000`) are measured one after the other,
+each on a data set of its own, and compared at the end: whether the CSV release keeps up with COPY
+(the target: at least a quarter of its answers per second) and whether its peak RSS stays under
+200 MB and flat when the number of people grows.
 
 Nine in ten people sent the field (a FieldCompletion row); a release counts only them. Then
 `storage.releases.build.make_release` runs, and its result goes through each writer of
@@ -35,9 +38,17 @@ report the parent's size. Elsewhere ru_maxrss is used.
 
 On PostgreSQL, PostgreSQL's own `COPY (SELECT pseudonym, field, question, value, answered_at
 FROM answers WHERE field = ...) TO STDOUT` of the same rows into a temporary file is timed as
-the reference: no export can read the rows faster than that.
+the reference, three times; the median counts (one run alone varies by half on a busy machine): no
+export can read the rows faster than that. Each format's speed is also given as a share of COPY's
+answers per second. A release reads with COPY as well (storage/dialect.read_columns), in four
+statements.
 
-    python benchmarks/export.py [--answers N] [--field ID] [--backend sqlite|postgresql|both]
+The CSV child then runs the steps of `make_release` and the writer once more, one at a time, and
+prints their seconds (after its peak RSS is taken): reading (storage/releases/tally.py), counting the
+tables (tables.true_questions), protecting them (protection.protect_field), the free texts and who
+answered, and writing the file.
+
+    python benchmarks/export.py [--answers N[,N...]] [--field ID] [--backend sqlite|postgresql|both]
                                 [--postgres-url URL] [--seed S]
 """
 
@@ -52,6 +63,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -69,8 +81,12 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine  # noqa: E402
 
-from storage.releases.build import make_release  # noqa: E402
-from storage.releases.tables import DEMOGRAPHICS  # noqa: E402
+from storage.releases.build import make_release, release_of  # noqa: E402
+from storage.releases.protection import protect_field  # noqa: E402
+from storage.releases.tables import DEMOGRAPHICS, true_questions, who  # noqa: E402
+from storage.releases.tally import read_tally  # noqa: E402
+from storage.releases.texts import free_texts  # noqa: E402
+from storage.releases.thresholds import k_for  # noqa: E402
 from storage.releases.writers import WRITERS  # noqa: E402
 from storage.reviews import text_hash  # noqa: E402
 
@@ -90,6 +106,12 @@ RESULT_PREFIX = "RESULT "
 BASELINE = "baseline"
 SCRUBBED_COLUMNS = ("scrubbed", "scrubbed_hash", "scrubbed_by")
 SCRUBBED_BY = "bench"  # the stored forms' scrubber: the identity
+K = 5  # as the bot's default (MITSPRACHE_K_ANONYMITY); make_release raises it for sensitive fields
+COPY_TARGET = 0.25  # the CSV release should manage at least this share of COPY's answers per second
+# COPY is timed this often, and its median is the reference: one run alone varies by half on a busy
+# machine (the exports are one run each; their step-by-step second run shows how much they vary).
+COPY_RUNS = 3
+RSS_LIMIT_MB = 200
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 SPREAD = timedelta(days=120)
 # Rough shares of the languages of the people the bot is for; others get 1.
@@ -376,8 +398,9 @@ def rss_source() -> str:
     return "VmHWM" if PROC_STATUS.exists() else "ru_maxrss"
 
 
-async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[str, Any]:
-    """Runs in the child: connect, export once (or, for the baseline, stop after connecting)."""
+async def one_format(fmt: str, url: str, field_id: str, out_dir: Path, stages: bool) -> dict[str, Any]:
+    """Runs in the child: connect, export once (or, for the baseline, stop after connecting); with
+    `stages`, then once more step by step."""
     catalogue = load_catalogue()
     engine = create_engine(url)
     try:
@@ -388,12 +411,14 @@ async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[s
         path = out_dir / f"export-{field_id}.{fmt}"
         async with session_factory(engine)() as session:
             started = time.perf_counter()
-            release = await make_release(session, catalogue, field_id, k=5)
+            release = await make_release(session, catalogue, field_id, k=K)
             built = time.perf_counter() - started
             WRITERS[fmt](release, path)
             seconds = time.perf_counter() - started
         size = path.stat().st_size
         path.unlink()
+        peak = peak_rss_mb()
+        steps = await stage_seconds(engine, catalogue, field_id, fmt, path) if stages else {}
     finally:
         await engine.dispose()
     return {
@@ -411,8 +436,41 @@ async def one_format(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[s
         "released": len(release.texts),
         "held_back": release.held_back_texts,
         "bytes": size,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak,
+        "stages": steps,
     }
+
+
+async def stage_seconds(
+    engine: AsyncEngine, catalogue: Catalogue, field_id: str, fmt: str, path: Path
+) -> dict[str, float]:
+    """The steps of make_release and the writer, one at a time: seconds each."""
+    k = k_for(field_id, K)
+    steps: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[name] = now - clock
+        clock = now
+
+    async with session_factory(engine)() as session:
+        tally = await read_tally(session, catalogue, field_id)
+    lap("reading")
+    truth = true_questions(tally, k)
+    lap("tables")
+    protect_field(truth, k)
+    lap("protection")
+    who(tally, k)
+    free_texts(tally, k, rng=random.Random(1))
+    lap("texts and who")
+    release = release_of(tally, k=k)  # all of the above again: not timed
+    clock = time.perf_counter()
+    WRITERS[fmt](release, path)
+    lap("writing")
+    path.unlink()  # noqa: ASYNC240 – the figures are taken; nothing waits on this
+    return steps
 
 
 async def run_child(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[str, Any]:
@@ -425,6 +483,7 @@ async def run_child(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[st
         field_id,
         "--out-dir",
         str(out_dir),
+        *(["--stages"] if fmt == "csv" else []),
         env={**os.environ, URL_ENV: url},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -441,19 +500,21 @@ async def run_child(fmt: str, url: str, field_id: str, out_dir: Path) -> dict[st
 # -- PostgreSQL's own COPY as the reference ------------------------------------------------------
 
 
-async def postgres_copy(engine: AsyncEngine, field_id: str, out_dir: Path) -> tuple[float, int]:
-    """Seconds for COPY of the field's answers to a file, and the file's size."""
+async def postgres_copy(engine: AsyncEngine, field_id: str, out_dir: Path) -> tuple[list[float], int]:
+    """Seconds for COPY of the field's answers to a file, COPY_RUNS times, and the file's size."""
     path = out_dir / "copy.txt"
     query = "SELECT pseudonym, field, question, value, answered_at FROM answers WHERE field = $1"
+    runs: list[float] = []
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
-        started = time.perf_counter()
-        await raw.copy_from_query(query, field_id, output=path)
-        seconds = time.perf_counter() - started
+        for _ in range(COPY_RUNS):
+            started = time.perf_counter()
+            await raw.copy_from_query(query, field_id, output=path)
+            runs.append(time.perf_counter() - started)
     size = path.stat().st_size
     path.unlink()
-    return seconds, size
+    return runs, size
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -463,7 +524,21 @@ def mb(size: int) -> str:
     return f"{size / 2**20:.1f}"
 
 
-async def bench_backend(label: str, url: str, args: argparse.Namespace, data: DataSet, people: int) -> bool:
+@dataclass
+class Measured:
+    """One size on one backend: each format's figures, and COPY's seconds (PostgreSQL)."""
+
+    backend: str
+    answers: int
+    people: int
+    formats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    copy_seconds: float | None = None
+    ok: bool = True
+
+
+async def bench_backend(
+    label: str, url: str, args: argparse.Namespace, data: DataSet, people: int, backend: str
+) -> Measured:
     from storage import migrate  # alembic: only the parent needs it, the children stay lean
 
     postgres = make_url(url).get_backend_name() == "postgresql"
@@ -474,6 +549,7 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace, data: Da
         made = await generate(engine, data, people, postgres)
     finally:
         await engine.dispose()  # on SQLite this also checkpoints the WAL before the children read
+    measured = Measured(backend, made.field_answers, made.people)
     how = "COPY via asyncpg" if postgres else f"Core insert, executemany of {CHUNK:,} rows"
     print(
         f"Generated in {made.seconds:.1f} s ({how}): {made.people:,} participants, "
@@ -481,56 +557,90 @@ async def bench_backend(label: str, url: str, args: argparse.Namespace, data: Da
         f"{made.reviews:,} text reviews – {made.rows / made.seconds:,.0f} rows/s "
         f"(of the time, drawing the values in Python: {made.draw_seconds:.1f} s)"
     )
-    ok = True
     with tempfile.TemporaryDirectory(prefix="mitsprache-bench-export-") as folder:
         out_dir = Path(folder)
         baseline = (await run_child(BASELINE, url, args.field, out_dir))["peak_rss_mb"]
         print(f"Baseline child (imports, catalogue, connect): peak RSS {baseline:.1f} MB")
-        header = (
-            f"{'format':<7} {'respondents':>11} {'answers':>10} {'seconds':>8} {'answers/s':>10} "
-            f"{'resp./s':>8} {'peak RSS MB':>11} {'growth MB':>9} {'file MB':>8}"
-        )
-        print(header)
-        print("-" * len(header))
-        notes: list[str] = []
         for fmt in FORMATS:
             try:
-                r = await run_child(fmt, url, args.field, out_dir)
+                measured.formats[fmt] = await run_child(fmt, url, args.field, out_dir)
             except RuntimeError as exc:
                 print(f"{fmt:<7} FAILED: {exc}")
-                ok = False
-                continue
-            if r["respondents"] != made.submitted:
-                ok = False
-                notes.append(f"{fmt}: {r['respondents']:,} respondents released, {made.submitted:,} sent")
-            seconds = r["seconds"]
-            print(
-                f"{fmt:<7} {r['respondents']:>11,} {made.field_answers:>10,} {seconds:>8.2f} "
-                f"{made.field_answers / seconds:>10,.0f} {r['respondents'] / seconds:>8,.0f} "
-                f"{r['peak_rss_mb']:>11.1f} {r['peak_rss_mb'] - baseline:>+9.1f} {mb(r['bytes']):>8}"
-            )
-            stats_note = (
-                f"building the tables took {r['built_seconds']:.2f} s of it; {r['hidden']:,} counts hidden; "
-                f"{r['released']:,} texts released, {r['held_back']:,} held back"
-            )
-            if stats_note not in notes:
-                notes.append(stats_note)
+                measured.ok = False
         if postgres:
             engine = create_engine(url)
             try:
-                seconds, size = await postgres_copy(engine, args.field, out_dir)
+                copy_runs, copy_size = await postgres_copy(engine, args.field, out_dir)
+                measured.copy_seconds = statistics.median(copy_runs)
             finally:
                 await engine.dispose()
-            print(
-                f"{'COPY':<7} {'':>11} {made.field_answers:>10,} {seconds:>8.2f} "
-                f"{made.field_answers / seconds:>10,.0f} {'':>8} {'(server)':>11} {'':>9} {mb(size):>8}"
-            )
-            notes.append(
-                "COPY: PostgreSQL's own COPY (SELECT ... WHERE field = ...) TO STDOUT, the reference"
-            )
+    copy_rate = made.field_answers / measured.copy_seconds if measured.copy_seconds else None
+    header = (
+        f"{'format':<7} {'respondents':>11} {'answers':>10} {'seconds':>8} {'answers/s':>10} "
+        f"{'resp./s':>8} {'of COPY':>7} {'peak RSS MB':>11} {'growth MB':>9} {'file MB':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    notes: list[str] = []
+    for fmt, r in measured.formats.items():
+        if r["respondents"] != made.submitted:
+            measured.ok = False
+            notes.append(f"{fmt}: {r['respondents']:,} respondents released, {made.submitted:,} sent")
+        seconds = r["seconds"]
+        share = f"{made.field_answers / seconds / copy_rate:.2f}×" if copy_rate else ""
+        print(
+            f"{fmt:<7} {r['respondents']:>11,} {made.field_answers:>10,} {seconds:>8.2f} "
+            f"{made.field_answers / seconds:>10,.0f} {r['respondents'] / seconds:>8,.0f} {share:>7} "
+            f"{r['peak_rss_mb']:>11.1f} {r['peak_rss_mb'] - baseline:>+9.1f} {mb(r['bytes']):>8}"
+        )
+        stats_note = (
+            f"making the release took {r['built_seconds']:.2f} s of it; {r['hidden']:,} counts hidden; "
+            f"{r['released']:,} texts released, {r['held_back']:,} held back"
+        )
+        if stats_note not in notes:
+            notes.append(stats_note)
+    if measured.copy_seconds is not None:
+        print(
+            f"{'COPY':<7} {'':>11} {made.field_answers:>10,} {measured.copy_seconds:>8.2f} "
+            f"{copy_rate:>10,.0f} {'':>8} {'1.00×':>7} {'(server)':>11} {'':>9} {mb(copy_size):>8}"
+        )
+        notes.append(
+            "COPY: PostgreSQL's own COPY (SELECT ... WHERE field = ...) TO STDOUT, the reference: the median "
+            f"of {COPY_RUNS} runs ({', '.join(f'{s:.2f}' for s in copy_runs)} s)"
+        )
+    steps = measured.formats.get("csv", {}).get("stages")
+    if steps:
+        notes.append(
+            "csv step by step (a second run): "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items())
+            + f" = {sum(steps.values()):.2f} s"
+        )
     for note in notes:
         print(f"  {note}")
-    return ok
+    return measured
+
+
+def summary(results: list[Measured]) -> None:
+    """The CSV release against the targets: its share of COPY's speed, its peak RSS per size, flat."""
+    print("\n== The CSV release against the targets")
+    for backend in dict.fromkeys(m.backend for m in results):
+        measured = [m for m in results if m.backend == backend and "csv" in m.formats]
+        for m in measured:
+            peak = m.formats["csv"]["peak_rss_mb"]
+            line = f"{backend:<10} {m.answers:>9,} answers ({m.people:,} people): peak RSS {peak:.1f} MB "
+            line += f"({'within' if peak <= RSS_LIMIT_MB else 'OVER'} {RSS_LIMIT_MB} MB)"
+            if m.copy_seconds:
+                share = m.copy_seconds / m.formats["csv"]["seconds"]
+                met = "met" if share >= COPY_TARGET else "NOT met"
+                line += f"; {share:.2f}× COPY's answers/s (target at least {COPY_TARGET}×: {met})"
+            print(line)
+        for small, large in itertools.pairwise(measured):
+            a, b = small.formats["csv"]["peak_rss_mb"], large.formats["csv"]["peak_rss_mb"]
+            print(
+                f"{backend:<10} {large.people / small.people:.0f}× the people "
+                f"({small.answers:,} → {large.answers:,} answers): peak RSS {a:.1f} → {b:.1f} MB "
+                f"({b - a:+.1f} MB, ×{b / a:.2f})"
+            )
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -543,11 +653,11 @@ async def main(args: argparse.Namespace) -> int:
         print(f"unknown field '{args.field}'; known: {', '.join(catalogue.field_ids)}", file=sys.stderr)
         return 2
     questions = len(questionnaire.questions)
-    people = max(1, args.answers // questions)
     print(
         f"Mitsprache export benchmark: field '{args.field}' ({questions} questions), "
-        f"{people:,} people × {questions} = {people * questions:,} answers (asked for {args.answers:,}); "
-        f"{len(locales)} locales; seed {args.seed}; Python {platform.python_version()}, {platform.machine()}"
+        f"{', '.join(f'{max(1, n // questions) * questions:,}' for n in args.answers)} answers "
+        f"(asked for {', '.join(f'{n:,}' for n in args.answers)}); {len(locales)} locales; seed {args.seed}; "
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
     print(
         "Free texts: the release reads their stored scrubbed forms and scrubs nothing (here the form is "
@@ -555,32 +665,55 @@ async def main(args: argparse.Namespace) -> int:
         "Each format runs in a fresh child process; peak RSS is that process's high-water mark "
         f"({rss_source()})."
     )
-    results: list[bool] = []
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="mitsprache-bench-export-") as folder:
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-            data = DataSet(catalogue, args.field, locales, args.seed)
-            results.append(await bench_backend("SQLite (temporary file)", url, args, data, people))
-    if args.backend in ("postgresql", "both"):
-        shown = make_url(args.postgres_url).render_as_string(hide_password=True)
-        reason = await postgres_reachable(args.postgres_url)
-        if reason is not None:
-            print(f"\nPostgreSQL at {shown} is not reachable ({reason}); skipped.")
-        else:
-            async with postgres_database(args.postgres_url, "mitsprache_bench_export") as url:
-                label = f"PostgreSQL (fresh database {make_url(url).database} on {shown})"
+    results: list[Measured] = []
+    reachable = True
+    for answers in args.answers:
+        people = max(1, answers // questions)
+        if args.backend in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory(prefix="mitsprache-bench-export-") as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
                 data = DataSet(catalogue, args.field, locales, args.seed)
-                results.append(await bench_backend(label, url, args, data, people))
+                label = f"SQLite (temporary file), {people * questions:,} answers"
+                results.append(await bench_backend(label, url, args, data, people, "SQLite"))
+        if args.backend in ("postgresql", "both") and reachable:
+            shown = make_url(args.postgres_url).render_as_string(hide_password=True)
+            reason = await postgres_reachable(args.postgres_url)
+            if reason is not None:
+                print(f"\nPostgreSQL at {shown} is not reachable ({reason}); skipped.")
+                reachable = False
+                continue
+            async with postgres_database(args.postgres_url, "mitsprache_bench_export") as url:
+                label = (
+                    f"PostgreSQL (fresh database {make_url(url).database} on {shown}), "
+                    f"{people * questions:,} answers"
+                )
+                data = DataSet(catalogue, args.field, locales, args.seed)
+                results.append(await bench_backend(label, url, args, data, people, "PostgreSQL"))
     if not results:
         print("\nNothing was measured.")
         return 2
-    return 0 if all(results) else 1
+    summary(results)
+    return 0 if all(m.ok for m in results) else 1
+
+
+def sizes(value: str) -> list[int]:
+    try:
+        found = [int(part.replace("_", "")) for part in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or a list of numbers: {value!r}") from None
+    if not found or min(found) < 1:
+        raise argparse.ArgumentTypeError("every size must be at least 1")
+    return found
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
-        "--answers", type=int, default=1_000_000, help="field answers to generate (default 1,000,000)"
+        "--answers",
+        type=sizes,
+        default=[1_000_000],
+        help="field answers to generate, or several sizes one after the other: 100000,1000000 "
+        "(default 1000000)",
     )
     parser.add_argument("--field", default="wohnen", help="the Handlungsfeld to export (default wohnen)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -593,10 +726,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # Internal: run one format's export in this (child) process and print its figures.
     parser.add_argument("--one-format", choices=(*FORMATS, BASELINE), help=argparse.SUPPRESS)
     parser.add_argument("--out-dir", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.answers < 1:
-        parser.error("--answers must be at least 1")
-    return args
+    parser.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
 
 def child_main(args: argparse.Namespace) -> int:
@@ -604,7 +735,7 @@ def child_main(args: argparse.Namespace) -> int:
     if not url or args.out_dir is None:
         print(f"--one-format needs {URL_ENV} and --out-dir", file=sys.stderr)
         return 2
-    result = asyncio.run(one_format(args.one_format, url, args.field, args.out_dir))
+    result = asyncio.run(one_format(args.one_format, url, args.field, args.out_dir, args.stages))
     print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0
 

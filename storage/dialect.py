@@ -1,5 +1,6 @@
 """Everything that differs between SQLite and PostgreSQL, in one place: INSERT ... ON CONFLICT (the two
-dialects spell it in different modules), the per-person turn lock, and the sender lock.
+dialects spell it in different modules), the per-person turn lock, the sender lock, the lock that
+orders releases with deletions, and how a release reads many rows (COPY on PostgreSQL).
 
 PostgreSQL coordinates replicas with advisory locks; SQLite has one writer at a time by nature, and a
 file lock next to the database file stands in for the sender's advisory lock.
@@ -11,11 +12,13 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import text
+from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
@@ -307,3 +310,99 @@ def _lock_file(path: Path) -> IO[bytes] | None:
         handle.close()
         return None
     return handle
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading many rows for a release.
+# ---------------------------------------------------------------------------------------------------------
+
+Columns = Sequence[Sequence[str]]
+# COPY's text format escapes a backslash and these control characters; it writes no other escape.
+_COPY_ESCAPES = (("\\b", "\b"), ("\\f", "\f"), ("\\n", "\n"), ("\\r", "\r"), ("\\t", "\t"), ("\\v", "\v"))
+ROWS_PER_CHUNK = 10_000
+COPY_BYTES_PER_CHUNK = 1 << 18
+
+
+async def read_columns(
+    session: AsyncSession, statement: Select[*tuple[Any, ...]], handle: Callable[[Columns], None]
+) -> None:
+    """Hand the rows of `statement` to `handle` some thousands at a time, as columns (one list of values
+    per column of the statement), without holding them all.
+
+    Every column of the statement must be text and never NULL (coalesce an outer join's columns): the
+    two ways of reading below give the same strings only then.
+
+    PostgreSQL: `COPY (statement) TO STDOUT` in the session's transaction, through the driver's own
+    connection. The rows come as lines of text, as fast as the server writes them (the speed a
+    release is measured against, benchmarks/export.py), where a cursor would cost a round trip per
+    batch, a plan without parallel workers and a Python object per row. SQLite: the statement,
+    streamed as usual.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        result = await session.stream(statement.execution_options(yield_per=ROWS_PER_CHUNK))
+        async for part in result.partitions():
+            handle(list(zip(*part, strict=True)))
+        return
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    query = str(statement.compile(connection.sync_connection, compile_kwargs={"literal_binds": True}))
+    copied = _CopyText(len(statement.selected_columns), handle)
+    await driver.copy_from_query(query, output=copied.take, format="text")
+    copied.finish()
+
+
+class _CopyText:
+    """COPY's text format, cut into columns: one line per row (a line break in a value comes escaped),
+    a tab between columns, a backslash before a tab, line break or backslash inside a value.
+
+    Whole lines of a quarter megabyte at a time: a line and a tab are then one split of the text, not a
+    Python object per row."""
+
+    def __init__(self, width: int, handle: Callable[[Columns], None]) -> None:
+        self.width = width
+        self.handle = handle
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    async def take(self, data: bytes) -> None:
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size >= COPY_BYTES_PER_CHUNK:
+            self._lines()
+
+    def finish(self) -> None:
+        self._lines()
+        if self.parts:
+            raise ValueError("COPY ended inside a row")
+
+    def _lines(self) -> None:
+        data = b"".join(self.parts)
+        end = data.rfind(b"\n") + 1  # the rest may end inside a row, or inside a character
+        self.parts = [data[end:]] if end < len(data) else []
+        self.size = len(data) - end
+        if not end:
+            return
+        text = data[: end - 1].decode()
+        values = text.replace("\n", "\t").split("\t")
+        if len(values) % self.width:
+            raise ValueError("COPY gave rows of another width than the statement's")
+        columns = [values[column :: self.width] for column in range(self.width)]
+        if "\\" in text:
+            for column in columns:
+                if "\\" in "".join(column):  # most columns have none: one look at all of them
+                    for i in compress(range(len(column)), map(operator.contains, column, repeat("\\"))):
+                        column[i] = _copy_unescape(column[i])
+        self.handle(columns)
+
+
+def _copy_unescape(value: str) -> str:
+    """A value as it was, from COPY's text format: an escaped backslash first (what follows it is not
+    an escape), then the control characters."""
+    parts = value.split("\\\\")
+    for i, part in enumerate(parts):
+        if "\\" in part:
+            for escaped, character in _COPY_ESCAPES:
+                part = part.replace(escaped, character)
+            parts[i] = part
+    return "\\".join(parts)

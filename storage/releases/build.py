@@ -6,13 +6,15 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.definitions import Catalogue
 from storage.releases.census import Census, take_census
 from storage.releases.microdata import k_anonymous
 from storage.releases.model import Microdata, Release
-from storage.releases.tables import DEMOGRAPHICS, LANGUAGE, question_tables, who
+from storage.releases.tables import DEMOGRAPHICS, LANGUAGE, question_tables, tally_of, who
+from storage.releases.tally import Tally, read_tally
 from storage.releases.texts import OTHER_LANGUAGE, free_texts
 from storage.releases.thresholds import SENSITIVE_K, k_for
 
@@ -34,14 +36,16 @@ async def make_release(
     current version is held back. So scrub first what is missing (bot/usecases/reviews.py,
     `scrub_released`), in a transaction of its own: this one only reads until the release is built."""
     rng = rng or random.SystemRandom()
-    census = await take_census(session, catalogue, field_id, rng=rng)
-    return release_of(
-        census, k=k_for(field_id, k), partial=partial, microdata=microdata, rng=rng, today=today
-    )
+    k = k_for(field_id, k)
+    if microdata:  # row-level data need the rows: each person's answers as they are stored
+        census = await take_census(session, catalogue, field_id, rng=rng)
+        return release_of(census, k=k, partial=partial, microdata=True, rng=rng, today=today)
+    tally = await read_tally(session, catalogue, field_id)
+    return release_of(tally, k=k, partial=partial, rng=rng, today=today)
 
 
 def release_of(
-    census: Census,
+    data: Census | Tally,
     *,
     k: int,
     partial: bool = False,
@@ -49,13 +53,15 @@ def release_of(
     rng: random.Random | None = None,
     today: date | None = None,
 ) -> Release:
-    """The release of a census already taken (`k` as it is: `make_release` applies `k_for`)."""
+    """The release of a field already read (`k` as it is: `make_release` applies `k_for`). Row-level
+    data (`microdata`) need a `Census`."""
     rng = rng or random.SystemRandom()
-    field_id = census.questionnaire.id
-    questions = question_tables(census, k, partial=partial)
-    distributions = who(census, k)
-    texts, held_back = free_texts(census, k, rng=rng, partial=partial)
-    submitted = [p for p in census.people if p.submitted]
+    tally = tally_of(data)
+    field_id = tally.questionnaire.id
+    questions = question_tables(tally, k, partial=partial)
+    distributions = who(tally, k)
+    texts, held_back = free_texts(tally, k, rng=rng, partial=partial)
+    respondents = int(np.count_nonzero(tally.submitted))
     notes = _notes(field_id, k, partial)
     shown = {d.by for d in distributions}
     for by in [by for _, by in DEMOGRAPHICS] + [LANGUAGE]:
@@ -66,7 +72,10 @@ def release_of(
             )
     rows: Microdata | None = None
     if microdata:
-        rows = k_anonymous(Census(census.questionnaire, census.about, submitted), k, rng)
+        if not isinstance(data, Census):
+            raise TypeError("row-level data are made from a Census")
+        submitted = [p for p in data.people if p.submitted]
+        rows = k_anonymous(Census(data.questionnaire, data.about, submitted), k, rng)
         # Row-level data come alone: exact joint counts from rows next to the tables would narrow the
         # tables' hidden counts (a cell with no matching row is at most the removed rows).
         questions, distributions, texts = [], [], []
@@ -76,11 +85,11 @@ def release_of(
         ]
     return Release(
         field_id=field_id,
-        title=census.questionnaire.title,
+        title=tally.questionnaire.title,
         k=k,
         made_on=today or date.today(),
-        respondents=len(submitted),
-        started_only=len(census.people) - len(submitted) if partial else None,
+        respondents=respondents,
+        started_only=tally.people - respondents if partial else None,
         questions=questions,
         who=distributions,
         texts=texts,

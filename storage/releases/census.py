@@ -1,8 +1,10 @@
-"""Everyone who answered one field, read once and held without pseudonyms, for the release builders.
+"""Everyone who answered one field, each person's rows put together without pseudonyms: what row-level
+data are made of (storage/releases/microdata.py), and how the tests describe a field.
 
-`take_census` reads the database in batches of `BATCH` people , so memory
-grows with the number of respondents, not with the number of answers; the pseudonyms are dropped as
-soon as a person's rows are put together.
+`take_census` reads the database in batches of `BATCH` people, so memory grows with the number of
+respondents, not with the number of answers; the pseudonyms are dropped as soon as a person's rows are
+put together. A `Respondent` holds dictionaries (some kilobytes a person): tables and free texts are
+counted from the much smaller tally instead (storage/releases/tally.py, `Tally.of` a census).
 """
 
 from __future__ import annotations
@@ -131,8 +133,11 @@ def asked(questionnaire: Questionnaire, answers: Mapping[str, Any], *, submitted
     are not stored) counts as not asked. Someone who never sent the field may have stopped early: for
     them only the questions up to their last answer count as asked, not the ones they never reached.
     """
-    # Not validated: a stored value of an unexpected shape must not stop a release.
-    progress = FieldProgress.model_construct(answers={q: v for q, v in answers.items() if v is not None})
+    # Not validated: a stored value of an unexpected shape must not stop a release. Every field with a
+    # default factory is given: pydantic would otherwise inspect each factory's signature, every call.
+    progress = FieldProgress.model_construct(
+        answers={q: v for q, v in answers.items() if v is not None}, skipped=[], selection=[]
+    )
     shown = shown_map(questionnaire, progress)
     ids = [q.id for q in questionnaire.questions]
     if not submitted:

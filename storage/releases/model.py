@@ -114,7 +114,7 @@ class Distribution:
     rows: list[tuple[str, Cell]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a large field releases tens of thousands
 class FreeText:
     """One released, scrubbed free text, cut off from every other answer of its author."""
 

@@ -1,4 +1,5 @@
-"""A field's tables, counted from a census and protected: what a working group reads first.
+"""A field's tables, counted from a tally (storage/releases/tally.py) and protected: what a working group
+reads first.
 
 Per question: a count per answer (German labels, in the questionnaire's order; answers no longer offered
 after them; "Keine Angabe" last where it is offered) with its base (asked, answered, "Keine Angabe"),
@@ -10,19 +11,25 @@ Groups of a breakdown with fewer than k people asked are merged into "weitere (z
 follow-up question's groups are made from the groups of the question it follows (merged further where
 needed), so that how many were asked the follow-up in a group is always a sum of published groups of
 the earlier question: the protection (storage/releases/protection.py) can then hold that link exactly.
+
+Counting is numpy's: per question and demographic one histogram of the people asked, by group and by
+answer code (`Demographic.histograms`); every count of a group, a merged group or a column is a sum of
+its rows, weighted by what each answer code stands for (`_Counting`). So the work grows with the
+number of groups and answers, and once with the number of people for each histogram.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from dialogs.definitions import NO, NO_ANSWER, SCALE_VALUES, YES, Question
 from dialogs.languages import display_name
 from dialogs.scales import german_words
-from storage.releases.census import Census, Respondent
+from storage.releases.census import Census
 from storage.releases.model import Cell, Distribution, QuestionTable, Row
 from storage.releases.protection import (
     Choices,
@@ -32,24 +39,24 @@ from storage.releases.protection import (
     TrueQuestion,
     protect_field,
 )
+from storage.releases.tally import DEMOGRAPHICS, Answers, Codes, Flags, Groups, Tally
+
+__all__ = ["DEMOGRAPHICS", "LANGUAGE", "language_name", "question_tables", "true_questions", "who"]
 
 KEINE_ANGABE = "Keine Angabe"
 MERGED = "weitere (zusammengefasst)"
 RETIRED = "nicht mehr angeboten"
-# The demographics a question is broken down by: (about question id, German name); then the language.
-DEMOGRAPHICS = (
-    ("bezirk", "Bezirk"),
-    ("alter", "Alter"),
-    ("zeit_in_de", "Zeit in Deutschland"),
-    ("geschlecht", "Geschlecht"),
-    ("herkunft_region", "Herkunftsregion"),
-)
-LANGUAGE = "Sprache"
+LANGUAGE = "Sprache"  # the demographic after DEMOGRAPHICS: the language a person answered in
+Histogram = npt.NDArray[np.int64]  # how many people gave each code of a question's answers
 
 
 def language_name(code: str) -> str:
     """A language named in German ("ar" → "Arabisch", "fa_AF" → "Dari"), as staff read it elsewhere."""
     return display_name(code, "de")
+
+
+def tally_of(data: Census | Tally) -> Tally:
+    return data if isinstance(data, Tally) else Tally.of(data)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -69,38 +76,56 @@ class Group:
 class Demographic:
     by: str
     order: list[Group]  # every raw group, one each, in the order columns are shown
-    key: Callable[[Respondent], str]
+    codes: Codes  # per person: their raw group, as an index into `keys`
+    keys: list[str]  # the raw group of each code
+
+    def histograms(self, among: Flags, answers: Codes, size: int) -> dict[str, Histogram]:
+        """Per raw group: how many of the people `among` gave each of `size` codes of a question."""
+        counts = np.bincount(
+            self.codes[among].astype(np.int64) * size + answers[among], minlength=len(self.keys) * size
+        ).reshape(len(self.keys), size)
+        out: dict[str, Histogram] = {}
+        for code in np.flatnonzero(counts.sum(axis=1)).tolist():
+            key = self.keys[code]
+            out[key] = out[key] + counts[code] if key in out else counts[code]
+        return out
+
+    def sizes(self, among: Flags) -> dict[str, int]:
+        """How many of the people `among` are in each raw group."""
+        return {
+            key: int(h.sum()) for key, h in self.histograms(among, np.zeros(len(among), np.int32), 1).items()
+        }
 
 
-def demographics(census: Census) -> list[Demographic]:
+def demographics(tally: Tally) -> list[Demographic]:
     out = []
     for qid, by in DEMOGRAPHICS:
-        question = census.about.question(qid)
+        question = tally.about.question(qid)
         if question is None:
             continue
-        out.append(_about_demographic(question, by, census.people))
-    codes = sorted({p.locale for p in census.people if p.locale}, key=lambda c: (language_name(c), c))
+        out.append(_about_demographic(question, by, tally.groups[qid]))
+    locales = [tally.locales[c] for c in _present(tally.locale, len(tally.locales))]
+    codes = sorted({c for c in locales if c}, key=lambda c: (language_name(c), c))
     order = [Group(frozenset([c]), language_name(c)) for c in codes]
     order.append(Group(frozenset([NO_ANSWER]), KEINE_ANGABE))
-    out.append(Demographic(LANGUAGE, order, lambda p: p.locale or NO_ANSWER))
+    out.append(Demographic(LANGUAGE, order, tally.locale, [c or NO_ANSWER for c in tally.locales]))
     return out
 
 
-def _about_demographic(question: Question, by: str, people: Sequence[Respondent]) -> Demographic:
-    qid = question.id
+def _present(codes: Codes, size: int) -> list[int]:
+    """The codes somebody has."""
+    return np.flatnonzero(np.bincount(codes, minlength=size)).tolist()  # type: ignore[no-any-return]
+
+
+def _about_demographic(question: Question, by: str, groups: Groups) -> Demographic:
     known = [o.id for o in question.offered_options]
     retired = question.retired_ids()
-    seen = {str(p.about[qid]) for p in people if p.about.get(qid) not in (None, NO_ANSWER)}
+    seen = {groups.keys[c] for c in _present(groups.codes, len(groups.keys))} - {NO_ANSWER}
     order = [Group(frozenset([o]), question.option_label(o) or o) for o in known]
     order += [Group(frozenset([o]), f"{question.option_label(o)} ({RETIRED})") for o in retired]
     order += [Group(frozenset([o]), o) for o in sorted(seen - set(known) - set(retired))]
     order.append(Group(frozenset([NO_ANSWER]), KEINE_ANGABE))
-
-    def key(person: Respondent) -> str:
-        value = person.about.get(qid)
-        return NO_ANSWER if value is None else str(value)
-
-    return Demographic(by, order, key)
+    return Demographic(by, order, groups.codes, groups.keys)
 
 
 def merge(
@@ -146,13 +171,13 @@ def _sizer(counts: Mapping[str, int]) -> Callable[[frozenset[str]], int]:
     return lambda groups: sum(counts.get(g, 0) for g in groups)
 
 
-def who(census: Census, k: int) -> list[Distribution]:
+def who(data: Census | Tally, k: int) -> list[Distribution]:
     """The respondents (people who sent the field) by each demographic, small groups merged; a
     demographic that cannot be shown with every group at least k is left out."""
-    people = [p for p in census.people if p.submitted]
+    tally = tally_of(data)
     out = []
-    for demo in demographics(census):
-        size = _sizer(Counter(demo.key(p) for p in people))
+    for demo in demographics(tally):
+        size = _sizer(demo.sizes(tally.submitted))
         columns = columns_of(merge(demo.order, size, k), size, k)
         if columns is not None:
             out.append(Distribution(demo.by, [(g.label, Cell(size(g.groups))) for g in columns]))
@@ -163,55 +188,95 @@ def who(census: Census, k: int) -> list[Distribution]:
 # Counting
 
 
-def question_tables(census: Census, k: int, *, partial: bool = False) -> list[QuestionTable]:
+@dataclass(frozen=True)
+class _Counting:
+    """What one person with a code adds to a question's counts: asked always; answered or "Keine
+    Angabe" (or neither: went on without answering); one in each row of the answers the code stands for
+    (answers that have no row count nowhere)."""
+
+    answered: Histogram  # per code, 0 or 1
+    no_answer: Histogram
+    rows: npt.NDArray[np.int64]  # [code, row], 0 or 1
+
+    @staticmethod
+    def of(answers: Answers, position: Mapping[str, int], size: int) -> _Counting:
+        codes = len(answers.picked)
+        answered, no_answer = np.zeros(codes, np.int64), np.zeros(codes, np.int64)
+        rows = np.zeros((codes, size), np.int64)
+        for code, picked in enumerate(answers.picked):
+            if picked is None:
+                continue
+            if picked == (NO_ANSWER,):
+                no_answer[code] = 1
+            else:
+                answered[code] = 1
+            for answer in picked:
+                if answer in position:
+                    rows[code, position[answer]] = 1
+        return _Counting(answered, no_answer, rows)
+
+    def counts(self, histogram: Histogram) -> TrueCounts:
+        return TrueCounts(
+            asked=int(histogram.sum()),
+            answered=int(histogram @ self.answered),
+            no_answer=int(histogram @ self.no_answer),
+            cells=(histogram @ self.rows).tolist(),
+        )
+
+
+def question_tables(data: Census | Tally, k: int, *, partial: bool = False) -> list[QuestionTable]:
     """Every question's tables, protected (storage/releases/protection.py)."""
-    return protect_field(true_questions(census, k, partial=partial), k)
+    return protect_field(true_questions(data, k, partial=partial), k)
 
 
-def true_questions(census: Census, k: int, *, partial: bool = False) -> list[TrueQuestion]:
+def true_questions(data: Census | Tally, k: int, *, partial: bool = False) -> list[TrueQuestion]:
     """The true counts of every question (never published as they are)."""
-    submitted = [p for p in census.people if p.submitted]
-    started = [p for p in census.people if not p.submitted]
-    demos = demographics(census)
-    shown_by = {d.by for d in who(census, k)}
+    tally = tally_of(data)
+    demos = demographics(tally)
+    shown_by = {d.by for d in who(tally, k)}
     layouts: dict[str, dict[str, list[Group]]] = {}
     out = []
-    for question in census.questionnaire.questions:
-        rows = answer_rows(question, census.people)
-        position = {row.answer_id: i for i, row in enumerate(rows)}
+    questions = tally.questionnaire.questions
+    for i, question in enumerate(questions):
+        answers = tally.answers[i]
+        rows = answer_rows(question, answers)
+        position = {row.answer_id: r for r, row in enumerate(rows)}
+        counting = _Counting.of(answers, position, len(rows))
+        codes = len(answers.picked)
+        shown_to = tally.asked[:, i]
+        asked = tally.submitted & shown_to
         breakdowns: list[TrueBreakdown] = []
         notes: list[str] = []
         layouts[question.id] = {}
-        asked = [p for p in submitted if question.id in p.asked]
-        choices = _choices(question, census.people, position) if question.type == "multi" else None
-        follow_ups = [
-            f for f in census.questionnaire.questions if f.show_if and f.show_if.question == question.id
-        ]
+        choices = _choices(question, answers, shown_to, position) if question.type == "multi" else None
+        follow_ups = [f for f in questions if f.show_if and f.show_if.question == question.id]
         for demo in demos:
             parent = question.show_if.question if question.show_if else None
             units = layouts[parent][demo.by] if parent in layouts else demo.order
-            size = _sizer(Counter(demo.key(p) for p in asked))
-            fits = _fits(question, demo, asked, rows, follow_ups, choices, k)
+            by_group = demo.histograms(asked, answers.codes, codes)
+            size = _sizer({g: int(h.sum()) for g, h in by_group.items()})
+            fits = _fits(question, by_group, counting, rows, follow_ups, choices, k)
             layout = merge(units, size, k, fits)
             layouts[question.id][demo.by] = layout
             if question.type == "text":
                 continue  # the texts are in their own list; their base is enough here
             columns = columns_of(layout, size, k)
             if columns is None:
-                if demo.by in shown_by and len(asked) >= k:
+                if demo.by in shown_by and int(asked.sum()) >= k:
                     notes.append(
                         f"Keine Aufschlüsselung nach {demo.by}: Die Gruppen sind zu klein, um ihre "
                         "Antworten auf diese Frage geschützt zu zeigen."
                     )
                 continue
-            breakdowns.append(_breakdown(question, demo, columns, asked, position, len(rows)))
+            breakdowns.append(_breakdown(demo, columns, by_group, counting, len(rows)))
+        started = ~tally.submitted & shown_to
         out.append(
             TrueQuestion(
                 question=question,
                 rows=rows,
-                submitted=_counts(question, submitted, position, len(rows)),
+                submitted=counting.counts(_histogram(answers.codes[asked], codes)),
                 breakdowns=breakdowns,
-                unsubmitted=_counts(question, started, position, len(rows)) if partial else None,
+                unsubmitted=counting.counts(_histogram(answers.codes[started], codes)) if partial else None,
                 choices=choices,
                 scale_words=_scale_words(question),
                 notes=notes,
@@ -220,10 +285,23 @@ def true_questions(census: Census, k: int, *, partial: bool = False) -> list[Tru
     return out
 
 
+def _histogram(codes: Codes, size: int) -> Histogram:
+    return np.bincount(codes, minlength=size).astype(np.int64)
+
+
+def _together(by_group: Mapping[str, Histogram], groups: frozenset[str], size: int) -> Histogram:
+    """The histogram of the people of some raw groups."""
+    total = np.zeros(size, np.int64)
+    for group in groups:
+        if group in by_group:
+            total += by_group[group]
+    return total
+
+
 def _fits(
     question: Question,
-    demo: Demographic,
-    asked: list[Respondent],
+    by_group: Mapping[str, Histogram],
+    counting: _Counting,
     rows: list[Row],
     follow_ups: list[Question],
     choices: Choices | None,
@@ -231,19 +309,16 @@ def _fits(
 ) -> Callable[[frozenset[str]], bool]:
     """Whether a group's answers to the question can be shown in a column of their own (`protectable`)."""
     position = {row.answer_id: i for i, row in enumerate(rows)}
-    by_group: dict[str, list[Respondent]] = {}
-    for person in asked:
-        by_group.setdefault(demo.key(person), []).append(person)
     blocks = [
         frozenset(position[str(v)] for v in f.show_if.any_of if str(v) in position)
         for f in follow_ups
         if f.show_if is not None and question.type != "multi"
     ]
     na = position.get(NO_ANSWER)
+    size = len(counting.answered)
 
     def fits(groups: frozenset[str]) -> bool:
-        people = [p for g in sorted(groups) for p in by_group.get(g, [])]
-        counts = _counts(question, people, position, len(rows))
+        counts = counting.counts(_together(by_group, groups, size))
         return protectable(question.type, counts, k, blocks=blocks, choices=choices, na=na)
 
     return fits
@@ -304,18 +379,14 @@ def protectable(
 
 
 def _breakdown(
-    question: Question,
     demo: Demographic,
     columns: list[Group],
-    asked: list[Respondent],
-    position: Mapping[str, int],
+    by_group: Mapping[str, Histogram],
+    counting: _Counting,
     size: int,
 ) -> TrueBreakdown:
-    column_of = {g: j for j, col in enumerate(columns) for g in col.groups}
-    members: list[list[Respondent]] = [[] for _ in columns]
-    for person in asked:
-        members[column_of[demo.key(person)]].append(person)
-    counted = [_counts(question, people, position, size) for people in members]
+    codes = len(counting.answered)
+    counted = [counting.counts(_together(by_group, col.groups, codes)) for col in columns]
     return TrueBreakdown(
         by=demo.by,
         columns=[
@@ -326,49 +397,14 @@ def _breakdown(
     )
 
 
-def _counts(
-    question: Question, people: Iterable[Respondent], position: Mapping[str, int], size: int
-) -> TrueCounts:
-    """Asked, answered, "Keine Angabe" and a count per row, among `people`; an answer counts only where
-    the question was asked (an answer left from before a change of an earlier answer does not)."""
-    asked = answered = no_answer = 0
-    cells = [0] * size
-    for person in people:
-        if question.id not in person.asked:
-            continue
-        asked += 1
-        picked = _picked(question, person.answers.get(question.id))
-        if picked is None:
-            continue
-        if picked == [NO_ANSWER]:
-            no_answer += 1
-        else:
-            answered += 1
-        for answer in picked:
-            if answer in position:
-                cells[position[answer]] += 1
-    return TrueCounts(asked=asked, answered=answered, no_answer=no_answer, cells=cells)
-
-
-def _picked(question: Question, value: Any) -> list[str] | None:
-    """The answer ids a stored value stands for; None when the person went on without answering."""
-    if value is None or value == [] or value == "":
-        return None
-    if question.type == "text":
-        return [] if isinstance(value, str) and value.strip() else None
-    values = value if isinstance(value, list) else [value]
-    picked = list(dict.fromkeys(str(v) for v in values))
-    return [NO_ANSWER] if NO_ANSWER in picked else picked
-
-
-def answer_rows(question: Question, people: Sequence[Respondent]) -> list[Row]:
+def answer_rows(question: Question, answers: Answers) -> list[Row]:
     """The rows of a question's table: every answer offered now, in order; answers no longer offered
     (only where someone gave one); "Keine Angabe" last where it is offered. Free text has no rows."""
     if question.type == "text":
         return []
     seen: set[str] = set()
-    for person in people:
-        seen.update(_picked(question, person.answers.get(question.id)) or [])
+    for code in _present(answers.codes, len(answers.picked)):
+        seen.update(answers.picked[code] or ())
     rows: list[Row] = []
     if question.type in ("single", "multi"):
         rows += [Row(o.id, o.label) for o in question.offered_options]
@@ -389,12 +425,13 @@ def answer_rows(question: Question, people: Sequence[Respondent]) -> list[Row]:
     return rows
 
 
-def _choices(question: Question, people: Sequence[Respondent], position: Mapping[str, int]) -> Choices:
+def _choices(question: Question, answers: Answers, shown_to: Flags, position: Mapping[str, int]) -> Choices:
     """How many options one person picks and which stand alone, as the questionnaire says, widened to
-    the stored answers where an older version of the question allowed otherwise."""
+    the stored answers where an older version of the question allowed otherwise (of everybody who was
+    asked, sent or not)."""
     alone = {o for o in question.exclusive_ids() if o != NO_ANSWER}
-    answers = [_picked(question, p.answers.get(question.id)) for p in people if question.id in p.asked]
-    picks = [a for a in answers if a and a != [NO_ANSWER]]
+    given = [answers.picked[code] for code in _present(answers.codes[shown_to], len(answers.picked))]
+    picks = [a for a in given if a and a != (NO_ANSWER,)]
     for picked in picks:
         if len(picked) > 1:
             alone -= set(picked)  # stored together with others: it did not stand alone then

@@ -13,37 +13,48 @@ version is held back.
 from __future__ import annotations
 
 import random
-from collections import Counter
+from itertools import compress
+
+import numpy as np
 
 from storage.releases.census import Census
 from storage.releases.model import FreeText
-from storage.releases.tables import language_name
+from storage.releases.tables import language_name, tally_of
+from storage.releases.tally import Tally
 
 OTHER_LANGUAGE = "andere Sprache"
 
 
 def free_texts(
-    census: Census, k: int, *, rng: random.Random, partial: bool = False
+    data: Census | Tally, k: int, *, rng: random.Random, partial: bool = False
 ) -> tuple[list[FreeText], int]:
     """(the released texts, scrubbed and shuffled; how many texts were held back by review).
 
     The release's population: people who sent the field, and in a partial release the others too.
     """
-    people = [p for p in census.people if p.submitted or partial]
-    speakers = Counter(p.locale for p in people)
-    questions = [q for q in census.questionnaire.questions if q.type == "text"]
-    texts: list[FreeText] = []
-    held_back = 0
-    for person in people:
-        language = language_name(person.locale) if speakers[person.locale] >= k else OTHER_LANGUAGE
-        for question in questions:
-            value = person.answers.get(question.id)
-            if question.id not in person.asked or not isinstance(value, str) or not value.strip():
-                continue
-            scrubbed = person.released_texts.get(question.id)
-            if scrubbed is not None:
-                texts.append(FreeText(question.id, question.text, language, scrubbed))
-            else:
-                held_back += 1
+    tally = tally_of(data)
+    people = np.ones(tally.people, np.bool_) if partial else tally.submitted
+    speakers = np.bincount(tally.locale[people], minlength=len(tally.locales)).tolist()
+    questions = tally.questionnaire.questions
+    languages = [
+        language_name(locale) if many >= k else OTHER_LANGUAGE
+        for locale, many in zip(tally.locales, speakers, strict=True)
+    ]
+    released = tally.texts
+    authors, asked_ = np.asarray(released.person, np.intp), np.asarray(released.question, np.intp)
+    shown = people[authors] & tally.asked[authors, asked_]
+    texts = [
+        FreeText(questions[i].id, questions[i].text, languages[locale], text)
+        for i, locale, text in compress(
+            zip(released.question, tally.locale[authors].tolist(), released.text, strict=True), shown.tolist()
+        )
+    ]
+    written = 0  # texts of the population, to questions they were asked: released or held back
+    for i, question in enumerate(questions):
+        if question.type != "text":
+            continue
+        answers = tally.answers[i]
+        wrote = np.array([picked == () for picked in answers.picked], dtype=np.bool_)  # per code: a text
+        written += int(np.count_nonzero(wrote[answers.codes] & people & tally.asked[:, i]))
     rng.shuffle(texts)
-    return texts, held_back
+    return texts, written - len(texts)

@@ -15,6 +15,7 @@ import textwrap
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from storage.releases.model import Cell, Counts, Microdata, QuestionTable, Release
 from storage.releases.writers.common import (
@@ -49,50 +50,51 @@ Value = str | int | float | None
 
 def write_csv(release: Release, path: Path) -> None:
     check(release)
-    files: list[tuple[str, str]] = [
-        ("fragen.csv", _table(FRAGEN, _questions(release))),
-        ("basis.csv", _table(BASIS, _bases(release))),
-        ("aufschluesselungen.csv", _table(AUFSCHLUESSELUNGEN, _breakdowns(release))),
-        ("befragte.csv", _table(BEFRAGTE, _who(release))),
-        ("freitexte.csv", _table(FREITEXTE, _texts(release))),
+    tables: list[tuple[str, Sequence[str], Iterable[Sequence[Value]]]] = [
+        ("fragen.csv", FRAGEN, _questions(release)),
+        ("basis.csv", BASIS, _bases(release)),
+        ("aufschluesselungen.csv", AUFSCHLUESSELUNGEN, _breakdowns(release)),
+        ("befragte.csv", BEFRAGTE, _who(release)),
+        ("freitexte.csv", FREITEXTE, _texts(release)),
     ]
     if release.microdata is not None:
-        files.append(
-            ("einzeldaten.csv", _table([c.id for c in release.microdata.columns], _micro(release.microdata)))
+        tables.append(
+            ("einzeldaten.csv", [c.id for c in release.microdata.columns], _micro(release.microdata))
         )
-        files.append(("einzeldaten_spalten.csv", _table(SPALTEN, _micro_columns(release.microdata))))
-    files.append(("LIESMICH.txt", liesmich(release, [name for name, _ in files])))
+        tables.append(("einzeldaten_spalten.csv", SPALTEN, _micro_columns(release.microdata)))
+    readme = liesmich(release, [name for name, _, _ in tables])
     stamp = (release.made_on.year, release.made_on.month, release.made_on.day, 0, 0, 0)
     with private_output(path) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files:
+        for name, header, rows in [*tables, ("LIESMICH.txt", [], [])]:
             entry = zipfile.ZipInfo(name, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o100600 << 16  # unpacked files stay readable by their owner only
-            # The BOM tells Excel the encoding; LIESMICH.txt gets it too, for old Windows editors.
-            archive.writestr(entry, "\ufeff" + text)
+            # Written into the archive as they are made: the free texts of a large field need not
+            # fit in memory as one string (or four: as text, with the BOM, encoded, compressed).
+            with archive.open(entry, "w") as raw, io.TextIOWrapper(raw, "utf-8", newline="") as out:
+                out.write("\ufeff")  # tells Excel the encoding; LIESMICH.txt gets it too, for old editors
+                if name == "LIESMICH.txt":
+                    out.write(readme)
+                else:
+                    _table(out, header, rows)
 
 
 def _field(value: Value) -> str:
+    if isinstance(value, str):  # the most common, first: a large release has tens of thousands of texts
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nein"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        return decimal(value)
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return decimal(value)
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[Value]]) -> str:
-    out = io.StringIO()
+def _table(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Value]]) -> None:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([_field(value) for value in row])
-    return out.getvalue()
+    writer.writerows([_field(value) for value in row] for row in rows)
 
 
 def _cell(cell: Cell, k: int) -> tuple[int | None, str]:

@@ -112,12 +112,14 @@ def e(text: str) -> str:
 
 def write_html(release: Release, path: Path) -> None:
     check(release)
-    page = _page(release)
+    # Part by part, as "\n".join would put them together: a large field's page is not held once more
+    # as one string and once more as bytes.
     with private_output(path) as handle:
-        handle.write(page.encode("utf-8"))
+        for n, part in enumerate(_page(release)):
+            handle.write((f"\n{part}" if n else part).encode("utf-8"))
 
 
-def _page(release: Release) -> str:
+def _page(release: Release) -> list[str]:
     k = release.k
     title = f"{release.title} – Freigabe vom {german_date(release)}"
     who = f"{release.respondents} Befragte haben abgesendet"
@@ -151,7 +153,7 @@ def _page(release: Release) -> str:
     parts.append(_texts(release))
     parts.append(_notes(release))
     parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
+    return parts
 
 
 def _legend(k: int) -> str:

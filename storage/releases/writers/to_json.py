@@ -50,6 +50,7 @@ A hidden count is `null` with its reason beside it, never a number: "small" – 
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,15 @@ SCHEMA = "mitsprache-release/1"
 
 def write_json(release: Release, path: Path) -> None:
     check(release)
-    text = json.dumps(document(release), ensure_ascii=False, indent=1)
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
+    # Written as it is encoded (the same text as json.dumps): the document of a large field need not
+    # be held once more as one string, and once more as bytes.
     with private_output(path) as handle:
-        handle.write(text.encode("utf-8") + b"\n")
+        out = io.TextIOWrapper(handle, "utf-8", newline="")
+        for chunk in encoder.iterencode(document(release)):
+            out.write(chunk)
+        out.write("\n")
+        out.detach()  # flushed; the handle stays open for private_output to finish
 
 
 def document(release: Release) -> dict[str, Any]:
