@@ -34,7 +34,7 @@ import aiogram  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from benchmarks.scratch_db import postgres_database  # noqa: E402
+from benchmarks.scratch_db import add_postgres_url, postgres_database  # noqa: E402
 from bot.telegram.app import build_bot  # noqa: E402
 from bot.telegram.sending import telegram_sender  # noqa: E402
 from storage import migrate, outbox  # noqa: E402
@@ -219,11 +219,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=None, help="sender rate (default: the limit)")
     parser.add_argument("--concurrency", type=int, default=None, help="default: the sender's")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES_URL,
-        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
-    )
+    add_postgres_url(parser)
     args = parser.parse_args(argv)
     if args.recipients < 2 or args.limit <= 0:
         parser.error("--recipients must be at least 2 and --limit positive")

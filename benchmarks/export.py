@@ -93,7 +93,7 @@ from storage.reviews import text_hash  # noqa: E402
 FORMATS = tuple(WRITERS)
 QUASI_IDENTIFIERS = tuple(question for question, _ in DEMOGRAPHICS)
 
-from benchmarks.scratch_db import postgres_database, postgres_reachable  # noqa: E402
+from benchmarks.scratch_db import add_postgres_url, postgres_database, postgres_reachable  # noqa: E402
 from dialogs.definitions import ABOUT_ID, NO, NO_ANSWER, YES, Catalogue, Question, load_catalogue  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.models import Answer, FieldCompletion, Participant, TextReview  # noqa: E402
@@ -717,11 +717,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--field", default="wohnen", help="the Handlungsfeld to export (default wohnen)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES_URL,
-        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
-    )
+    add_postgres_url(parser)
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     # Internal: run one format's export in this (child) process and print its figures.
     parser.add_argument("--one-format", choices=(*FORMATS, BASELINE), help=argparse.SUPPRESS)

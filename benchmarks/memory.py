@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmark
 
 import aiogram
 
+from benchmarks.scratch_db import add_postgres_url
 from benchmarks.updates import (
-    DEFAULT_POSTGRES_URL,
     Person,
     Walk,
     WatchedTelegram,
@@ -320,11 +320,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warm-up", type=int, default=1_000, help="people before the first reading (1,000)")
     parser.add_argument("--skip-web", action="store_true", help="no second bot with the web chat")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES_URL,
-        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
-    )
+    add_postgres_url(parser)
     args = parser.parse_args(argv)
     if args.people < 1 or args.concurrency < 1 or args.warm_up < 1:
         parser.error("--people, --concurrency and --warm-up must be at least 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import secrets
@@ -40,3 +41,15 @@ async def postgres_reachable(admin_url: str) -> str | None:
     finally:
         await admin.dispose()
     return None
+
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def add_postgres_url(parser: argparse.ArgumentParser) -> None:
+    """The `--postgres-url` option every benchmark with a PostgreSQL run takes."""
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
+    )

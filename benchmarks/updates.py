@@ -59,7 +59,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from benchmarks.scratch_db import postgres_database, postgres_reachable
+from benchmarks.scratch_db import add_postgres_url, postgres_database, postgres_reachable
 from bot import catalogs
 from bot.telegram import callbacks
 from dialogs.definitions import load_catalogue
@@ -772,11 +772,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="one more run: the most people at a time, each tapping on a schedule so that together they "
         "offer RATE actions/s (e.g. 50, the Berlin-wide peak after an invitation), not as fast as answered",
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES_URL,
-        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
-    )
+    add_postgres_url(parser)
     parser.add_argument(
         "--profile",
         type=Path,

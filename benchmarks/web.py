@@ -67,7 +67,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 
 from benchmarks import updates
-from benchmarks.scratch_db import postgres_database, postgres_reachable
+from benchmarks.scratch_db import add_postgres_url, postgres_database, postgres_reachable
 from bot import catalogs
 from bot.web import identity
 from bot.web.app import RateLimit
@@ -630,11 +630,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="everybody from 127.0.0.1 (like people behind one NAT): shows the rate limit at work",
     )
-    parser.add_argument(
-        "--postgres-url",
-        default=DEFAULT_POSTGRES_URL,
-        help=f"admin URL; a fresh database is made there and dropped (default {DEFAULT_POSTGRES_URL})",
-    )
+    add_postgres_url(parser)
     args = parser.parse_args(argv)
     if args.people is None:
         args.people = 10 if args.quick else 100
