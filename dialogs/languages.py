@@ -4,6 +4,7 @@ a language is called. Shipped locales are written like their catalog folders: "f
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 
 # Codes a phone may report that are not simply "<shipped locale>[-REGION]". A target with a region
 # ("fa_AF") falls back to its language ("fa") when that region is not shipped.
@@ -71,6 +72,7 @@ def match_locale(code: str | None, shipped: Collection[str], default: str = "de"
     return default
 
 
+@lru_cache(maxsize=1024)  # language menus ask on every view; a few languages, many views
 def display_name(locale: str, reader: str) -> str:
     """What `reader` calls the language of `locale`: CLDR's own name for a regional language where it has
     one ("fa_AF" is "دری" in Dari, "Dari" in German and English), else the language with its region

@@ -123,3 +123,33 @@ def test_aiogram_models_are_built_when_used_and_every_one_can_be() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.startswith("ok"), done.stdout + done.stderr
+
+
+def test_translators_keep_two_facts_of_each_language_not_babels_data() -> None:
+    """In a process of its own, as the bot starts: a translator per language needs the direction and the
+    name of its language, about 1 MB of CLDR data each in Babel's cache (15 MB for the shipped languages).
+    Once built, the data is let go; names, directions and dates in every language stay right."""
+    script = textwrap.dedent(
+        """
+        import datetime
+        from babel import localedata
+        from bot import catalogs
+        from bot.locales import translator
+        from bot.usecases.language import picker
+
+        codes = catalogs.shipped_locales()
+        built = {code: translator(code) for code in codes}
+        assert not localedata._cache, sorted(localedata._cache)
+        assert built["ar"].rtl and built["fa_AF"].rtl and not built["uk"].rtl
+        assert built["uk"].language_name == "Українська" and built["fa_AF"].language_name == "دری"
+        menu = picker(codes, "de", built["de"])
+        labels = [button.label for row in menu.buttons for button in row]
+        # the menu reads what was kept
+        assert "العربية" in labels and "Türkçe" in labels and not localedata._cache
+        day = built["uk"].date(datetime.date(2026, 12, 3))  # dates read their language's data again
+        assert "2026" in day and "грудня" in day, day
+        print("ok")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("ok"), done.stdout + done.stderr
