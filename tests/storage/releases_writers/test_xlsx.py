@@ -4,6 +4,7 @@ widths, filters and frozen headers."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,42 @@ def test_what_a_question_leaves_out_is_said_in_its_block(book: Any, partial_book
     chart = partial_book["Übersicht"]._charts[-1]
     assert [s.tx.v for s in chart.series] == ["nur angefangen"]
     assert chart.series[0].val.numRef.f.startswith("'Übersicht'!$D$")
+
+
+def test_a_long_release_is_written_whole_row_by_row(tmp_path: Path, wohnen: Release) -> None:
+    """The workbook is written as it is made, keeping only the last rows of a sheet (KEPT_ROWS): a
+    release with many more texts and rows than that comes out whole and in order, and a text that
+    looks like a formula far down the sheet is still text."""
+    from storage.releases.writers.to_xlsx import KEPT_ROWS, write_xlsx
+
+    many = KEPT_ROWS * 3 + 7
+    texts = [
+        dataclasses.replace(text, text=f"{n}: {text.text}") for n, text in enumerate(wohnen.texts * many)
+    ]
+    texts[-2] = dataclasses.replace(texts[-2], text='=HYPERLINK("http://example.org")')
+    assert wohnen.microdata is not None
+    rows = [list(row) for row in wohnen.microdata.rows * (many // len(wohnen.microdata.rows) + 1)]
+    rows[-1][0] = "=1+1"
+    microdata = dataclasses.replace(wohnen.microdata, rows=rows)
+    long = dataclasses.replace(wohnen, texts=texts, microdata=microdata)
+    write_xlsx(long, tmp_path / "long.xlsx")
+
+    book = load_workbook(tmp_path / "long.xlsx")
+    sheet = book["Freitexte"]
+    table = rows_of(sheet)
+    assert table[1:] == [[t.question, t.language, t.text, t.question_id] for t in texts]
+    assert sheet.cell(len(texts), 3).data_type == "s" and sheet.cell(len(texts), 3).value.startswith("=")
+    assert sheet.auto_filter.ref == f"A1:D{len(texts) + 1}" and sheet.freeze_panes == "A2"
+    micro = book["Einzeldaten"]
+    assert rows_of(micro)[2:] == rows
+    assert micro.cell(len(rows) + 2, 1).data_type == "s"
+    # The sheets that do not depend on the number of texts and rows are as in the short release.
+    short = load_workbook(_short(tmp_path, wohnen))
+    assert all(rows_of(book[name]) == rows_of(short[name]) for name in ("Aufschlüsselungen", "Befragte"))
+
+
+def _short(tmp_path: Path, release: Release) -> Path:
+    from storage.releases.writers.to_xlsx import write_xlsx
+
+    write_xlsx(release, tmp_path / "short.xlsx")
+    return tmp_path / "short.xlsx"
