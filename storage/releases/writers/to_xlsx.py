@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from weakref import WeakKeyDictionary
 
 from storage.releases.model import Cell, QuestionTable, Release
 from storage.releases.writers.common import (
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as SheetCell
     from openpyxl.chart import BarChart
     from openpyxl.chart.title import Title
+    from openpyxl.styles.cell_style import StyleArray
     from openpyxl.worksheet.worksheet import Worksheet
 
 COUNT_FORMAT = "0"
@@ -59,6 +62,7 @@ BLOCK_ROWS = 15  # a question's block is at least this tall, so that its chart f
 CHART_WIDTH_CM = 16
 GREY = "666666"
 HEADER_FILL = "DDE4EE"
+_STYLES: WeakKeyDictionary[Workbook, dict[tuple[object, ...], StyleArray]] = WeakKeyDictionary()
 KEPT_ROWS = 200  # rows held before the oldest are written: more than any block that is still being filled
 
 
@@ -165,6 +169,15 @@ def _style(
 ) -> SheetCell:
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    # A style is a row of indices into the workbook's fonts, fills and formats. Finding them costs more
+    # than the rest of a cell, so each style is looked up once per workbook and copied after that.
+    book = cell.parent.parent
+    assert book is not None  # a cell of a sheet of a workbook
+    known = _STYLES.setdefault(book, {})
+    key = (bold, size, grey, italic, wrap, right, fill, number)
+    if key in known:
+        cell._style = copy(known[key])  # type: ignore[attr-defined]  # not in openpyxl's stubs
+        return cell
     cell.font = Font(bold=bold, italic=italic, size=size, color=GREY if grey else None)
     cell.alignment = Alignment(
         wrap_text=wrap, vertical="top", horizontal="right" if right else None, readingOrder=0
@@ -173,6 +186,7 @@ def _style(
         cell.fill = PatternFill("solid", fgColor=fill)
     if number is not None:
         cell.number_format = number
+    known[key] = copy(cell._style)  # type: ignore[attr-defined]
     return cell
 
 

@@ -84,6 +84,9 @@ def test_each_question_under_its_text_with_its_id_and_numbers_as_numbers(book: A
         base_row = top + 2 + len(question.rows)
         labels = [sheet.cell(base_row + i, 1).value for i in range(3)]
         assert labels == ["Basis: gefragt", "Basis: geantwortet", "Basis: Keine Angabe"]
+        # A line above the base; only there, though the three labels share their style otherwise.
+        lines = [sheet.cell(base_row + i, 1).border.top.style for i in range(3)]
+        assert lines == ["thin", None, None] and all(sheet.cell(base_row + i, 1).font.i for i in range(3))
         base = question.submitted.base
         for i, cell in enumerate((base.asked, base.answered, base.no_answer)):
             assert sheet.cell(base_row + i, 2).value == cell.count
