@@ -108,6 +108,9 @@ SCRUBBED_COLUMNS = ("scrubbed", "scrubbed_hash", "scrubbed_by")
 SCRUBBED_BY = "bench"  # the stored forms' scrubber: the identity
 K = 5  # as the bot's default (MITSPRACHE_K_ANONYMITY); make_release raises it for sensitive fields
 COPY_TARGET = 0.25  # the CSV release should manage at least this share of COPY's answers per second
+# ... at this size (issue 13). Smaller releases pay fixed costs (the protection audit takes about a
+# second at 10,000 people, more than reading their rows), which COPY does not.
+COPY_TARGET_ANSWERS = 1_000_000
 # COPY is timed this often, and its median is the reference: one run alone varies by half on a busy
 # machine (the exports are one run each; their step-by-step second run shows how much they vary).
 COPY_RUNS = 3
@@ -631,8 +634,12 @@ def summary(results: list[Measured]) -> None:
             line += f"({'within' if peak <= RSS_LIMIT_MB else 'OVER'} {RSS_LIMIT_MB} MB)"
             if m.copy_seconds:
                 share = m.copy_seconds / m.formats["csv"]["seconds"]
-                met = "met" if share >= COPY_TARGET else "NOT met"
-                line += f"; {share:.2f}× COPY's answers/s (target at least {COPY_TARGET}×: {met})"
+                line += f"; {share:.2f}× COPY's answers/s"
+                if m.answers >= COPY_TARGET_ANSWERS:
+                    met = "met" if share >= COPY_TARGET else "NOT met"
+                    line += f" (target at least {COPY_TARGET}×: {met})"
+                else:
+                    line += f" (the target is set for {COPY_TARGET_ANSWERS:,} answers)"
             print(line)
         for small, large in itertools.pairwise(measured):
             a, b = small.formats["csv"]["peak_rss_mb"], large.formats["csv"]["peak_rss_mb"]
