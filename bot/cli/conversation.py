@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.cli import sending
-from bot.cli.common import EXIT_CONFIG, HelpFormatter, command, database, in_loop
+from bot.cli.common import EXIT_CONFIG, HelpFormatter, command, database, in_loop, run_serving
 from bot.cli.web import DEFAULT_HOST, DEFAULT_PORT, serve_web
 from bot.memory import pin_mmap_threshold
 
@@ -107,7 +107,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print("", file=sys.stderr)
         host, port = args.host or DEFAULT_HOST, DEFAULT_PORT if args.port is None else args.port
         # From a terminal (or a pipe) Ctrl-D stops it; in a container without input it serves on.
-        return asyncio.run(serve_web(settings, host, port, send=True, stop_on_eof=_stdin_is_interactive()))
+        return run_serving(serve_web(settings, host, port, send=True, stop_on_eof=_stdin_is_interactive()))
     if settings.webhook_url and settings.pseudonym_key is None:
         print(
             "mitsprache: webhook mode needs MITSPRACHE_PSEUDONYM_KEY (at least 32 characters), "
@@ -117,7 +117,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     logs.configure(settings.log_level)
-    return asyncio.run(
+    return run_serving(
         _telegram(
             settings,
             args.host or settings.listen_host,

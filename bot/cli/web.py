@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.cli.common import command, database, in_loop
+from bot.cli.common import command, database, serving
 from bot.memory import pin_mmap_threshold
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def register(sub: Subparsers) -> None:
     web_.add_argument(
         "--send", action="store_true", help="also run the paced sender (only when no bot process runs)"
     )
-    web_.set_defaults(handler=in_loop(serve))
+    web_.set_defaults(handler=serving(serve))
 
 
 def add_address_options(parser: argparse.ArgumentParser) -> None:
