@@ -62,6 +62,7 @@ BLOCK_ROWS = 15  # a question's block is at least this tall, so that its chart f
 CHART_WIDTH_CM = 16
 GREY = "666666"
 HEADER_FILL = "DDE4EE"
+# Each workbook's styles as openpyxl numbered them (see _style); forgotten with the workbook.
 _STYLES: WeakKeyDictionary[Workbook, dict[tuple[object, ...], StyleArray]] = WeakKeyDictionary()
 KEPT_ROWS = 200  # rows held before the oldest are written: more than any block that is still being filled
 
