@@ -17,8 +17,6 @@ from typing import overload
 
 from babel import Locale, localedata
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
@@ -69,6 +67,10 @@ def po_path(locale: str, directory: Traversable = SHIPPED) -> Traversable:
 
 def extract(root: Path = ROOT) -> Catalog:
     """Everything translatable: Python sources (_, n_, p_) and the questionnaire data files."""
+    # Imported here: only `catalogs update` extracts; the running bot need not hold these modules.
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
     with (root / "locales" / "babel.cfg").open(encoding="utf-8") as fileobj:
         method_map, options_map = parse_mapping_cfg(fileobj)  # type: ignore[no-untyped-call]
     template = Catalog(project="Mitsprache", locale=None, fuzzy=False)
