@@ -72,7 +72,7 @@ def match_locale(code: str | None, shipped: Collection[str], default: str = "de"
     return default
 
 
-@lru_cache(maxsize=1024)  # language menus ask on every view; a few languages, many views
+@lru_cache(maxsize=1024)  # event views and staff menus name languages on every view; few pairs
 def display_name(locale: str, reader: str) -> str:
     """What `reader` calls the language of `locale`: CLDR's own name for a regional language where it has
     one ("fa_AF" is "دری" in Dari, "Dari" in German and English), else the language with its region

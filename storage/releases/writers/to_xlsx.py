@@ -11,7 +11,7 @@ column beside it says why. In the breakdowns, where there is no room for a secon
 cell itself holds the mark as text, which Excel's SUM skips.
 
 The workbook is written as it is made (openpyxl's write-only mode): a sheet keeps only its last rows in
-memory, so a release with 100,000 free texts or rows needs no more memory than a small one. Rows are
+memory, so 100,000 free texts or rows cost the workbook little memory beyond the release itself. Rows are
 therefore written top down, and what Excel reads before the rows (frozen panes, widths, page set-up)
 is set before a sheet's first rows.
 """
@@ -98,7 +98,7 @@ class Sheet:
     def append(self, row: int, values: list[str | int | float | None]) -> None:
         """A whole row at once, below every row written so far: several times faster than cell by
         cell. Text that starts with "=" stays text here too."""
-        self._write_to(max(self._kept, default=0))
+        self.close()  # the rows filled cell by cell so far go first
         if row <= self._written:
             raise ValueError(f"row {row} of sheet {self.ws.title!r} is already written")
         self._write_to(row - 1)
@@ -152,10 +152,6 @@ def write_xlsx(release: Release, path: Path) -> None:
         book.save(handle)
 
 
-def _put(sheet: Sheet, row: int, column: int, value: str | int | float | None) -> SheetCell:
-    return sheet.put(row, column, value)
-
-
 def _style(
     cell: SheetCell,
     *,
@@ -193,7 +189,7 @@ def _style(
 
 def _header(sheet: Sheet, row: int, names: list[str], *, wrap: bool = False) -> None:
     for column, name in enumerate(names, 1):
-        _style(_put(sheet, row, column, name), bold=True, fill=HEADER_FILL, wrap=wrap)
+        _style(sheet.put(row, column, name), bold=True, fill=HEADER_FILL, wrap=wrap)
 
 
 def _widths(sheet: Sheet, widths: list[float]) -> None:
@@ -213,16 +209,16 @@ def _lines(text: str, width: float) -> int:
 def _count(sheet: Sheet, row: int, column: int, cell: Cell, k: int) -> None:
     """A count in `column` and, where it is hidden, the reason in the column beside it."""
     count = cell_count(cell)
-    _style(_put(sheet, row, column, count), number=COUNT_FORMAT)
+    _style(sheet.put(row, column, count), number=COUNT_FORMAT)
     if cell.hidden is not None:
-        _style(_put(sheet, row, column + 1, hidden_label(cell.hidden, k)), grey=True, italic=True)
+        _style(sheet.put(row, column + 1, hidden_label(cell.hidden, k)), grey=True, italic=True)
 
 
 def _decimal(sheet: Sheet, row: int, column: int, value: float | None) -> None:
     if value is None:
-        _style(_put(sheet, row, column + 1, NOT_SHOWN), grey=True, italic=True)
+        _style(sheet.put(row, column + 1, NOT_SHOWN), grey=True, italic=True)
     else:
-        _style(_put(sheet, row, column, round(value, 2)), number=DECIMAL_FORMAT)
+        _style(sheet.put(row, column, round(value, 2)), number=DECIMAL_FORMAT)
 
 
 # --- Übersicht ---------------------------------------------------------------------------------------
@@ -255,12 +251,12 @@ def _overview(sheet: Sheet, release: Release) -> None:
     at = _Columns(partial)
     widths = [48.0, 10.0, 16.0] + ([14.0, 16.0] if partial else []) + [18.0]
     _widths(sheet, widths)
-    _style(_put(sheet, 1, 1, f"{release.title} – Freigabe vom {german_date(release)}"), bold=True, size=14)
+    _style(sheet.put(1, 1, f"{release.title} – Freigabe vom {german_date(release)}"), bold=True, size=14)
     who = f"{release.respondents} Befragte haben abgesendet"
     if release.started_only is not None:
         who += f", {release.started_only} haben nur angefangen (getrennt gezählt)"
     explained = f"{who}. Schwelle k = {release.k}. Zeichen und Begriffe: Blatt „Erläuterungen“."
-    _style(_put(sheet, 2, 1, explained), grey=True)
+    _style(sheet.put(2, 1, explained), grey=True)
     _header(sheet, 3, at.names(partial))
     sheet.ws.freeze_panes = "A4"
     _fit_width(sheet, landscape=True)  # the charts stand beside the tables
@@ -268,32 +264,32 @@ def _overview(sheet: Sheet, release: Release) -> None:
     row = 5
     for question in release.questions:
         top = row
-        heading = _style(_put(sheet, row, 1, question.text), bold=True, size=12, wrap=True)
+        heading = _style(sheet.put(row, 1, question.text), bold=True, size=12, wrap=True)
         sheet.ws.merged_cells.add(CellRange(min_row=row, max_row=row, min_col=1, max_col=at.last))
         sheet.row_height(row, 16 * _lines(str(heading.value), sum(widths) * 0.9))
-        _style(_put(sheet, row + 1, 1, question.question_id), grey=True)
+        _style(sheet.put(row + 1, 1, question.question_id), grey=True)
         row += 2
         if question.submitted is None:
-            _style(_put(sheet, row, 1, f"Keine Zahlen: {withheld_text(question)}"), italic=True)
+            _style(sheet.put(row, 1, f"Keine Zahlen: {withheld_text(question)}"), italic=True)
             row += 1
         if not any(True for _ in populations(question)):
             row = _question_notes(sheet, row, question) + 1
             continue
         first = row
         for number, answer in enumerate(question.rows):
-            _put(sheet, row, at.answer, answer_label(answer))
+            sheet.put(row, at.answer, answer_label(answer))
             for name, counts in populations(question):
                 _count(sheet, row, at.counts[name], counts.cells[number], release.k)
             answer_id: str | int = answer.answer_id
             if question.kind == "scale" and answer.answer_id.isdigit():
                 answer_id = int(answer.answer_id)  # the scale value, so that it can be averaged
-            _style(_put(sheet, row, at.answer_id, answer_id), grey=True)
+            _style(sheet.put(row, at.answer_id, answer_id), grey=True)
             row += 1
         last = row - 1
         row = _base(sheet, row, question, at, release.k)
         if question.kind == "text":
             released = f"Freitexte: {texts[question.question_id]} freigegeben, Blatt „Freitexte“"
-            _style(_put(sheet, row, 1, released), italic=True)
+            _style(sheet.put(row, 1, released), italic=True)
             row += 1
         row = _question_notes(sheet, row, question)
         if shows_counts(question):
@@ -308,7 +304,7 @@ def _overview(sheet: Sheet, release: Release) -> None:
 def _question_notes(sheet: Sheet, row: int, question: QuestionTable) -> int:
     """What is left out of this question's tables and why, one line each. Returns the next row."""
     for note in question.notes:
-        _style(_put(sheet, row, 1, f"Hinweis: {note}"), grey=True, italic=True)
+        _style(sheet.put(row, 1, f"Hinweis: {note}"), grey=True, italic=True)
         row += 1
     return row
 
@@ -323,7 +319,7 @@ def _base(sheet: Sheet, row: int, question: QuestionTable, at: _Columns, k: int)
         ("Basis: geantwortet", "answered"),
         ("Basis: Keine Angabe", "no_answer"),
     ):
-        name = _style(_put(sheet, row, at.answer, label), italic=True)
+        name = _style(sheet.put(row, at.answer, label), italic=True)
         if part == "asked":
             name.border = Border(top=Side(style="thin"))
         for column, (_, counts) in pairs:
@@ -332,10 +328,10 @@ def _base(sheet: Sheet, row: int, question: QuestionTable, at: _Columns, k: int)
         row += 1
     scales = [(column, counts.scale) for column, (_, counts) in pairs if counts.scale is not None]
     if scales:
-        _style(_put(sheet, row, at.answer, f"Skala: {scale_ends(scales[0][1])}"), italic=True)
+        _style(sheet.put(row, at.answer, f"Skala: {scale_ends(scales[0][1])}"), italic=True)
         row += 1
         for label, attribute in (("Mittelwert", "mean"), ("Median", "median")):
-            _style(_put(sheet, row, at.answer, label), italic=True)
+            _style(sheet.put(row, at.answer, label), italic=True)
             for column, scale in scales:
                 _decimal(sheet, row, column, getattr(scale, attribute))
             row += 1
@@ -405,9 +401,7 @@ def _title(text: str) -> Title:
 def _breakdowns(sheet: Sheet, release: Release) -> None:
     k = release.k
     _style(
-        _put(
-            sheet, 1, 1, "Aufschlüsselungen: jede Frage nach einem Merkmal; „Gefragt“: die Größe der Gruppe."
-        ),
+        sheet.put(1, 1, "Aufschlüsselungen: jede Frage nach einem Merkmal; „Gefragt“: die Größe der Gruppe."),
         bold=True,
     )
     sheet.ws.freeze_panes = "B2"
@@ -419,37 +413,37 @@ def _breakdowns(sheet: Sheet, release: Release) -> None:
         if question.submitted is None:
             continue
         for breakdown in question.breakdowns:
-            _style(_put(sheet, row, 1, question.text), bold=True)
-            _style(_put(sheet, row + 1, 1, f"{question.question_id} · nach {breakdown.by}"), grey=True)
+            _style(sheet.put(row, 1, question.text), bold=True)
+            _style(sheet.put(row + 1, 1, f"{question.question_id} · nach {breakdown.by}"), grey=True)
             _header(sheet, row + 2, ["Antwort"] + [c.label for c in breakdown.columns], wrap=True)
             longest = max((len(c.label) for c in breakdown.columns), default=1)
             sheet.row_height(row + 2, 15 * min(5, _lines("x" * longest, 13)))
-            _style(_put(sheet, row + 3, 1, "Gefragt"), italic=True)
+            _style(sheet.put(row + 3, 1, "Gefragt"), italic=True)
             for column, group in enumerate(breakdown.columns, 2):
-                _style(_put(sheet, row + 3, column, group.asked), italic=True, number=COUNT_FORMAT)
+                _style(sheet.put(row + 3, column, group.asked), italic=True, number=COUNT_FORMAT)
             row += 4
             for answer, cells in zip(question.rows, breakdown.cells, strict=True):
-                _put(sheet, row, 1, answer_label(answer))
+                sheet.put(row, 1, answer_label(answer))
                 for column, cell in enumerate(cells, 2):
                     if cell.hidden is None:
-                        _style(_put(sheet, row, column, cell.count), number=COUNT_FORMAT)
+                        _style(sheet.put(row, column, cell.count), number=COUNT_FORMAT)
                     else:
-                        mark = _put(sheet, row, column, hidden_label(cell.hidden, k))
+                        mark = sheet.put(row, column, hidden_label(cell.hidden, k))
                         _style(mark, grey=True, italic=True, right=True)
                 row += 1
             if breakdown.means:
                 scale = question.submitted.scale
                 label = "Mittelwert" + (f" ({scale_ends(scale)})" if scale is not None else "")
-                _style(_put(sheet, row, 1, label), italic=True)
+                _style(sheet.put(row, 1, label), italic=True)
                 for column, mean in enumerate(breakdown.means, 2):
                     if mean is None:
-                        _style(_put(sheet, row, column, NOT_SHOWN), grey=True, italic=True, right=True)
+                        _style(sheet.put(row, column, NOT_SHOWN), grey=True, italic=True, right=True)
                     else:
-                        _style(_put(sheet, row, column, round(mean, 2)), number=DECIMAL_FORMAT)
+                        _style(sheet.put(row, column, round(mean, 2)), number=DECIMAL_FORMAT)
                 row += 1
             row += 1
     if row == 3:
-        _put(sheet, row, 1, "Diese Freigabe enthält keine Aufschlüsselungen.")
+        sheet.put(row, 1, "Diese Freigabe enthält keine Aufschlüsselungen.")
 
 
 # --- Befragte, Freitexte, Einzeldaten, Erläuterungen -------------------------------------------------
@@ -485,8 +479,8 @@ def _who(sheet: Sheet, release: Release) -> None:
     row = 2
     for distribution in release.who:
         for label, cell in distribution.rows:
-            _put(sheet, row, 1, distribution.by)
-            _put(sheet, row, 2, label)
+            sheet.put(row, 1, distribution.by)
+            sheet.put(row, 2, label)
             _count(sheet, row, 3, cell, release.k)
             row += 1
     _filter(sheet, 1, 4, row - 1)
@@ -497,10 +491,10 @@ def _texts(sheet: Sheet, release: Release) -> None:
     _header(sheet, 1, ["Frage", "Sprache", "Text", "Frage-ID"])
     _widths(sheet, [40.0, 16.0, 80.0, 16.0])
     for row, text in enumerate(release.texts, 2):
-        _style(_put(sheet, row, 1, text.question), wrap=True)
-        _style(_put(sheet, row, 2, text.language))
-        _style(_put(sheet, row, 3, text.text), wrap=True)
-        _style(_put(sheet, row, 4, text.question_id), grey=True)
+        _style(sheet.put(row, 1, text.question), wrap=True)
+        _style(sheet.put(row, 2, text.language))
+        _style(sheet.put(row, 3, text.text), wrap=True)
+        _style(sheet.put(row, 4, text.question_id), grey=True)
     _filter(sheet, 1, 4, len(release.texts) + 1)
 
 
@@ -519,8 +513,8 @@ def _microdata(sheet: Sheet, release: Release) -> None:
     _widths(sheet, widths)
     _table(sheet, 2)
     for number, column in enumerate(microdata.columns, 1):
-        _style(_put(sheet, 1, number, column.header), bold=True, wrap=True, fill=HEADER_FILL)
-        _style(_put(sheet, 2, number, column.id), grey=True, fill=HEADER_FILL)
+        _style(sheet.put(1, number, column.header), bold=True, wrap=True, fill=HEADER_FILL)
+        _style(sheet.put(2, number, column.id), grey=True, fill=HEADER_FILL)
     tallest = max((_lines(c.header, w) for c, w in zip(microdata.columns, widths, strict=True)), default=1)
     sheet.row_height(1, 15 * min(8, tallest))
     for row, values in enumerate(microdata.rows, 3):
@@ -544,5 +538,5 @@ def _explained(sheet: Sheet, release: Release) -> None:
         lines += [("Einzeldaten", note) for note in micro.notes]
         lines += [(f"Spalte {c.id}", f"{c.header}: {c.explanation}") for c in micro.columns]
     for row, (topic, meaning) in enumerate(lines, 2):
-        _style(_put(sheet, row, 1, topic), bold=True)
-        _style(_put(sheet, row, 2, meaning), wrap=True)
+        _style(sheet.put(row, 1, topic), bold=True)
+        _style(sheet.put(row, 2, meaning), wrap=True)
